@@ -1,0 +1,1 @@
+"""Crisis recognition (suicide, overdose, violence) and the immediate response."""

@@ -1,0 +1,61 @@
+"""The immediate answer to a crisis: concrete steps and numbers first, then a top place in the queue."""
+
+from __future__ import annotations
+
+import logging
+
+from services.crisis.detector import CrisisKind, CrisisSignal
+from services.dialogue.menus import HOTLINE_NUMBER
+from services.dialogue.turn import Turn
+from services.handoff.queue import Priority, enqueue
+from services.i18n import _
+from services.knowledge.base import KnowledgeBase
+from storage.models import CrisisEvent
+
+log = logging.getLogger(__name__)
+
+
+def builtin_steps(kind: CrisisKind) -> str:
+    """Steps used when the content file lacks a crisis text: the hotline never answers a crisis with nothing."""
+    if kind is CrisisKind.OVERDOSE:
+        return _(
+            "Call 115 now. Lay the person on their side, stay with them, give nothing by mouth, "
+            "and tell the ambulance what was used. National hotline: {hotline}."
+        ).format(hotline=HOTLINE_NUMBER)
+    if kind is CrisisKind.VIOLENCE:
+        return _(
+            "Get to a safe place now and call 113 (police). Take the children away from danger; "
+            "111 protects children. National hotline: {hotline}."
+        ).format(hotline=HOTLINE_NUMBER)
+    return _(
+        "You are not alone. If you are in danger, call 115 now or go to someone you trust. "
+        "Put away anything you could hurt yourself with. National hotline: {hotline}."
+    ).format(hotline=HOTLINE_NUMBER)
+
+
+class CrisisResponder:
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self._knowledge = knowledge
+
+    def respond(self, turn: Turn, signal: CrisisSignal) -> None:
+        interrupted = turn.state.flow or ("menu" if turn.has_consent else "before_consent")
+        turn.uow.crises.add(
+            CrisisEvent(
+                person_id=turn.person.id,
+                kind=signal.kind.value,
+                detector=signal.detector,
+                interrupted=interrupted,
+                at=turn.now,
+            )
+        )
+        enqueue(turn, f"crisis_{signal.kind.value}", Priority.CRISIS)
+        content = self._knowledge.crisis.get(signal.kind.value)
+        turn.say(content.text if content else builtin_steps(signal.kind))
+        follow = _("I have alerted the counsellors on duty: you are first in line. Stay with me here.")
+        if turn.state.flow:
+            follow += " " + _("When you are ready, we can go back to what we were doing.")
+        turn.say(follow)
+        log.warning(
+            "crisis recognised",
+            extra={"person": turn.person.id, "kind": signal.kind.value, "detector": signal.detector},
+        )

@@ -1,0 +1,1 @@
+"""The dialogue core: a turn goes crisis check → command/button → active flow → NLU intent."""

@@ -1,0 +1,233 @@
+"""Routes one turn: crisis check first, then commands and buttons, the active flow, then the NLU intent."""
+
+from __future__ import annotations
+
+from services.crisis.detector import detect
+from services.crisis.response import CrisisResponder
+from services.dialogue.consent import ConsentFlow
+from services.dialogue.deletion import DeletionFlow
+from services.dialogue.flows import Flow
+from services.dialogue.menus import (
+    FAQ_TOPICS,
+    HOTLINE_NUMBER,
+    MENU_AFTERCARE,
+    MENU_COUNSELLOR,
+    MENU_FAQ,
+    MENU_MAIN,
+    MENU_REGISTER,
+    MORE_PREFIX,
+    TOPIC_PREFIX,
+    fallback_buttons,
+    main_menu_buttons,
+    topic_buttons,
+)
+from services.dialogue.turn import Turn
+from services.handoff.queue import HANDOFF_CANCEL, cancel_request, request_counsellor
+from services.i18n import _
+from services.knowledge.base import KnowledgeBase
+from services.nlu.base import OUT_OF_SCOPE
+from services.types import Button, MessageKind
+
+COUNSELLOR_COMMANDS = frozenset({"on", "off", "accept", "close", "transfer", "note", "enrol"})
+MISSES_BEFORE_COUNSELLOR = 2
+# Intents the dialogue handles itself rather than with a knowledge answer.
+CONTROL_INTENTS = frozenset({"affirm", "deny", "cancel", "delete_my_data", "request_counsellor"})
+
+
+class Router:
+    def __init__(self, knowledge: KnowledgeBase, confidence_threshold: float) -> None:
+        self._knowledge = knowledge
+        self._threshold = confidence_threshold
+        self._crisis = CrisisResponder(knowledge)
+        self.consent = ConsentFlow()
+        self.deletion = DeletionFlow()
+        self._flows: dict[str, Flow] = {f.name: f for f in (self.consent, self.deletion)}
+
+    def register_flow(self, flow: Flow) -> None:
+        self._flows[flow.name] = flow
+
+    def route(self, turn: Turn) -> None:
+        if turn.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
+            self._unsupported(turn)
+            return
+        if turn.payload is None and not turn.text:
+            turn.say(_("Your message seems to be empty. Please type what you would like to ask."))
+            return
+        if turn.text:
+            signal = detect(turn.text, turn.parse)
+            if signal is not None:
+                self._crisis.respond(turn, signal)
+                return
+        if turn.text.startswith("/"):
+            self._command(turn)
+        elif turn.payload is not None:
+            self._button(turn)
+        elif turn.state.flow in self._flows:
+            self._flows[turn.state.flow].handle(turn)
+        elif not turn.has_consent and turn.person.consent_declined_at is None:
+            self.consent.start(turn)
+        else:
+            self._intent(turn)
+        if turn.truncated:
+            turn.say(_("Your message was long, so I read only its beginning. A counsellor can read all of it."))
+
+    # --- non-text -------------------------------------------------------------------------------
+    def _unsupported(self, turn: Turn) -> None:
+        turn.say(
+            _("Sorry, I can only read text messages for now. Please type your question, or press a button below."),
+            main_menu_buttons() if turn.has_consent else (),
+        )
+
+    # --- commands -------------------------------------------------------------------------------
+    def _command(self, turn: Turn) -> None:
+        word = turn.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(turn.text) > 1 else ""
+        if word == "start":
+            self._start(turn)
+        elif word == "help":
+            self._answer(turn, "help")
+            if turn.state.flow:
+                turn.say(_("We are in the middle of something: continue, or type /cancel to stop it."))
+        elif word == "cancel":
+            self._cancel(turn)
+        elif word == "counsellor":
+            self._counsellor(turn)
+        elif word == "status":
+            turn.say(
+                _("You have no registration with us yet. To register, choose “Register for voluntary treatment”."),
+                main_menu_buttons(),
+            )
+        elif word == "delete":
+            self.deletion.start(turn)
+        else:
+            turn.say(
+                _("I do not know that command. You can use /start, /help, /cancel, /counsellor, /status and /delete."),
+            )
+
+    def _start(self, turn: Turn) -> None:
+        if turn.state.flow and turn.state.flow != self.consent.name:
+            turn.say(_("Welcome back. We were in the middle of something: continue, or type /cancel to stop it."))
+            return
+        if not turn.has_consent:
+            self.consent.start(turn)
+            return
+        turn.say(_("Welcome back! How can I help you?"), main_menu_buttons())
+
+    def _cancel(self, turn: Turn) -> None:
+        if turn.state.flow and turn.state.flow != self.consent.name:
+            turn.leave_flow()
+            turn.say(_("Stopped. What would you like to do now?"), main_menu_buttons())
+            return
+        turn.say(_("There is nothing in progress to cancel."), main_menu_buttons() if turn.has_consent else ())
+
+    # --- buttons --------------------------------------------------------------------------------
+    def _button(self, turn: Turn) -> None:
+        payload = turn.payload or ""
+        active = self._flows.get(turn.state.flow or "")
+        if active is not None and active.accepts_payload(payload):
+            active.handle(turn)
+        elif payload == MENU_MAIN:
+            turn.say(_("How can I help you?"), main_menu_buttons())
+        elif payload == MENU_FAQ:
+            turn.say(_("Which topic would you like to know about?"), topic_buttons(self._knowledge, FAQ_TOPICS))
+        elif payload == MENU_REGISTER:
+            self._answer(turn, "register_treatment")
+        elif payload == MENU_COUNSELLOR:
+            self._counsellor(turn)
+        elif payload == MENU_AFTERCARE:
+            self._answer(turn, "ask_aftercare")
+        elif payload == HANDOFF_CANCEL:
+            cancel_request(turn)
+        elif payload.startswith(TOPIC_PREFIX) and self._knowledge.get(payload[len(TOPIC_PREFIX) :]):
+            self._answer(turn, payload[len(TOPIC_PREFIX) :])
+        elif payload.startswith(MORE_PREFIX) and self._knowledge.get(payload[len(MORE_PREFIX) :]):
+            self._more(turn, payload[len(MORE_PREFIX) :])
+        else:
+            self._stale(turn)
+
+    def _stale(self, turn: Turn) -> None:
+        if turn.state.flow == self.consent.name or (not turn.has_consent and turn.person.consent_declined_at is None):
+            turn.say(_("That button belongs to an old menu."))
+            self.consent.start(turn, greet=False)
+            return
+        turn.say(_("That button belongs to an old menu. Here is the current one:"), main_menu_buttons())
+
+    # --- intents --------------------------------------------------------------------------------
+    def _intent(self, turn: Turn) -> None:
+        if not any(ch.isalnum() for ch in turn.text):
+            turn.say(_("How can I help you?"), main_menu_buttons())
+            return
+        parse = turn.parse
+        intent = parse.intent.name
+        if intent == OUT_OF_SCOPE or parse.intent.confidence < self._threshold:
+            self._fallback(turn)
+            return
+        turn.state.misses = 0
+        if intent == "request_counsellor":
+            self._counsellor(turn)
+        elif intent == "delete_my_data":
+            self.deletion.start(turn)
+        elif intent == "cancel":
+            self._cancel(turn)
+        elif intent in ("affirm", "deny"):
+            turn.say(_("How can I help you?"), main_menu_buttons())
+        elif self._knowledge.get(intent) is not None:
+            self._answer(turn, intent)
+        else:
+            self._fallback(turn)
+
+    def _counsellor(self, turn: Turn) -> None:
+        if not turn.has_consent:
+            turn.say(_("To connect you with a counsellor I first need your agreement to store this conversation."))
+            self.consent.start(turn, greet=False)
+            return
+        request_counsellor(turn)
+
+    def _answer(self, turn: Turn, intent: str) -> None:
+        answer = self._knowledge.get(intent)
+        if answer is None:
+            self._fallback(turn)
+            return
+        buttons: list[Button] = []
+        if answer.more:
+            buttons.append(Button(_("Read more"), MORE_PREFIX + intent))
+        buttons.extend(self._followups(answer.followups))
+        entities = turn.entities() if turn.text else {}
+        turn.say(answer.text_for(entities), tuple(buttons))
+
+    def _more(self, turn: Turn, intent: str) -> None:
+        answer = self._knowledge.get(intent)
+        if answer is None or not answer.more:
+            self._stale(turn)
+            return
+        turn.say(answer.more, self._followups(answer.followups))
+
+    def _followups(self, intents: tuple[str, ...]) -> tuple[Button, ...]:
+        buttons = []
+        for intent in intents[:3]:
+            if intent == "request_counsellor":
+                buttons.append(Button(_("Talk to a counsellor"), MENU_COUNSELLOR))
+            elif intent == "register_treatment":
+                buttons.append(Button(_("Register for voluntary treatment"), MENU_REGISTER))
+            else:
+                buttons.extend(topic_buttons(self._knowledge, (intent,)))
+        return tuple(buttons)
+
+    def _fallback(self, turn: Turn) -> None:
+        turn.state.misses += 1
+        if turn.state.misses >= MISSES_BEFORE_COUNSELLOR:
+            turn.say(
+                _(
+                    "I am sorry, I still do not understand. Would you like to talk with a counsellor? "
+                    "You can also call the national hotline {hotline}."
+                ).format(hotline=HOTLINE_NUMBER),
+                fallback_buttons(),
+            )
+            return
+        turn.say(
+            _(
+                "Sorry, I did not quite understand. Could you say it another way? For example: "
+                "“how do I register my son for treatment” or “what are the signs of drug use”. "
+                "Or I can connect you with a counsellor."
+            ),
+            fallback_buttons(),
+        )

@@ -1,0 +1,85 @@
+"""One turn of the dialogue: the person, their state, the message, and the replies being built."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.nlu.base import ParseResult
+from services.types import Button, MessageKind
+from storage.models import DialogueState, Person
+from storage.uow import UnitOfWork
+
+
+@dataclass(slots=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything a handler needs for one inbound message; handlers add replies and change state."""
+
+    uow: UnitOfWork
+    person: Person
+    state: DialogueState
+    now: datetime
+    kind: MessageKind
+    text: str
+    payload: str | None
+    truncated: bool
+    _parse: Callable[[str], ParseResult]
+    replies: list[Reply] = field(default_factory=list)
+    _parsed: ParseResult | None = None
+    _data: dict[str, Any] | None = None
+
+    def say(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        self.replies.append(Reply(text.strip(), tuple(buttons)))
+
+    @property
+    def parse(self) -> ParseResult:
+        """The NLU's reading of the text (computed once, on first use)."""
+        if self._parsed is None:
+            self._parsed = self._parse(self.text)
+        return self._parsed
+
+    @property
+    def parsed_if_any(self) -> ParseResult | None:
+        """The parse, if this turn needed one (no NLU call is made for it)."""
+        return self._parsed
+
+    def entities(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for ent in self.parse.entities:
+            found.setdefault(ent.entity, []).append(ent.value)
+        return found
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The active flow's data (decrypted JSON); saved back by `save()`."""
+        if self._data is None:
+            self._data = json.loads(self.state.data or "{}")
+        return self._data
+
+    def enter(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
+        self.state.flow = flow
+        self.state.step = step
+        self._data = dict(data or {})
+
+    def leave_flow(self) -> None:
+        self.state.flow = None
+        self.state.step = None
+        self._data = {}
+
+    def save(self) -> None:
+        if self._data is not None:
+            self.state.data = json.dumps(self._data, ensure_ascii=False)
+        self.state.updated_at = self.now
+
+    @property
+    def has_consent(self) -> bool:
+        return self.person.consent_at is not None

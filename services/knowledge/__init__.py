@@ -1,0 +1,1 @@
+"""Answers for the question intents, from content files that operators edit (content/*.yml)."""

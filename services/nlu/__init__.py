@@ -1,0 +1,1 @@
+"""Natural-language understanding: one interface, an embedded engine and a Rasa HTTP client."""

@@ -1,0 +1,102 @@
+"""The embedded engine: character and word n-grams on diacritics-folded text, logistic regression."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from services.nlu.base import OUT_OF_SCOPE, IntentScore, ParseResult
+from services.nlu.data import TrainingData, default_training_dir, fingerprint, load_paths
+from services.nlu.entities import EntityExtractor
+from services.nlu.text import clean, normalise_for_model, strip_diacritics
+
+log = logging.getLogger(__name__)
+
+MAX_NLU_CHARS = 600  # long messages are cut for understanding, never for storage
+MODEL_VERSION = "embedded-1"
+RANKING_SIZE = 10
+
+
+class EmbeddedNlu:
+    """In-process intent classifier and entity extractor trained from nlu_data/."""
+
+    def __init__(self, data: TrainingData) -> None:
+        started = time.perf_counter()
+        texts: list[str] = []
+        labels: list[str] = []
+        for example in data.examples:
+            for variant in {example.text, strip_diacritics(example.text)}:
+                texts.append(variant)
+                labels.append(example.intent)
+        if len(set(labels)) < 2:
+            raise ValueError("the embedded NLU needs examples of at least two intents")
+        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1)
+        word_regex = r"\w+"
+        self._word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=word_regex)
+        self._raw = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=True)
+        normalised = [normalise_for_model(t) for t in texts]
+        features = hstack(
+            [
+                self._char.fit_transform(normalised),
+                self._word.fit_transform(normalised),
+                self._raw.fit_transform([clean(t) for t in texts]) * 0.5,
+            ]
+        ).tocsr()
+        self._model = LogisticRegression(C=20.0, max_iter=3000)
+        self._model.fit(features, labels)
+        self._classes: list[str] = [str(c) for c in self._model.classes_]
+        self._entities = EntityExtractor(data)
+        self.train_seconds = time.perf_counter() - started
+
+    @property
+    def intents(self) -> list[str]:
+        return list(self._classes)
+
+    def parse(self, text: str) -> ParseResult:
+        cleaned = clean(text)[:MAX_NLU_CHARS]
+        normalised = normalise_for_model(cleaned)
+        if not normalised.strip() or not any(ch.isalpha() for ch in normalised):
+            return ParseResult(text=text, intent=IntentScore(OUT_OF_SCOPE, 1.0 if not cleaned else 0.0))
+        features = hstack(
+            [
+                self._char.transform([normalised]),
+                self._word.transform([normalised]),
+                self._raw.transform([cleaned]) * 0.5,
+            ]
+        ).tocsr()
+        probabilities = self._model.predict_proba(features)[0]
+        order = np.argsort(probabilities)[::-1][:RANKING_SIZE]
+        ranking = tuple(IntentScore(self._classes[i], float(probabilities[i])) for i in order)
+        entities = tuple(self._entities.extract(cleaned))
+        return ParseResult(text=text, intent=ranking[0], intent_ranking=ranking, entities=entities)
+
+
+def load_embedded(cache_dir: Path | None, training_paths: list[Path] | None = None) -> EmbeddedNlu:
+    """Train from the data (or load the cached model trained from the very same data)."""
+    paths = training_paths or [default_training_dir()]
+    key = fingerprint(paths, MODEL_VERSION)
+    cache_file = cache_dir / f"embedded-{key}.pkl" if cache_dir else None
+    if cache_file and cache_file.exists():
+        try:
+            with cache_file.open("rb") as handle:
+                engine = pickle.load(handle)  # noqa: S301 - our own file, keyed by the data's hash
+            if isinstance(engine, EmbeddedNlu):
+                return engine
+        except Exception:
+            log.warning("nlu cache unreadable; retraining", extra={"cache_key": key})
+    engine = EmbeddedNlu(load_paths(paths))
+    log.info("nlu trained", extra={"seconds": round(engine.train_seconds, 2), "intents": len(engine.intents)})
+    if cache_file:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(engine, handle)
+        tmp.replace(cache_file)
+    return engine

@@ -1,0 +1,52 @@
+"""Erasing a person's personal data at their request, keeping only anonymous counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, update
+
+from storage.models import (
+    AuditLog,
+    DialogueState,
+    InboxMessage,
+    OutboxMessage,
+    Person,
+    TurnEvent,
+)
+from storage.uow import UnitOfWork
+
+Eraser = Callable[[UnitOfWork, int, datetime], None]
+ERASED = ""
+
+
+def _erase_core(uow: UnitOfWork, person_id: int, now: datetime) -> None:
+    s = uow.session
+    s.execute(update(InboxMessage).where(InboxMessage.person_id == person_id).values(text=ERASED, payload=None))
+    s.execute(delete(OutboxMessage).where(OutboxMessage.person_id == person_id))
+    s.execute(update(TurnEvent).where(TurnEvent.person_id == person_id).values(entities="{}"))
+    s.execute(update(DialogueState).where(DialogueState.person_id == person_id).values(data="{}", flow=None, step=None))
+
+
+# Features that store personal data add their own eraser here (registration, after-care, ...).
+ERASERS: list[Eraser] = [_erase_core]
+
+
+def erase_person(uow: UnitOfWork, person: Person, now: datetime) -> None:
+    for eraser in ERASERS:
+        eraser(uow, person.id, now)
+    person.consent_at = None
+    person.consent_version = None
+    person.consent_declined_at = None
+    person.deleted_at = now
+    uow.audit.add(
+        AuditLog(
+            at=now,
+            actor="person:self",
+            action="person.erase",
+            subject_type="person",
+            subject_id=str(person.id),
+            reason="deleted at the person's request",
+        )
+    )

@@ -1,0 +1,75 @@
+"""Small helpers to talk to the core as a channel would."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from services.bootstrap import App
+from services.types import Button, Inbound, MessageKind, Outbound
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Chat:
+    """One person talking to the core through a test channel; collects what the outbox delivers."""
+
+    app: App
+    user: str = "u1"
+    channel: str = "test"
+    received: list[Outbound] = field(default_factory=list)
+
+    def say(self, text: str, *, message_id: str | None = None, kind: MessageKind = MessageKind.TEXT) -> list[Outbound]:
+        return self._send(
+            Inbound(
+                self.channel,
+                self.user,
+                message_id or f"m{next(_ids)}",
+                self.app.clock.now(),
+                text=text,
+                kind=kind,
+            )
+        )
+
+    def press(self, payload: str) -> list[Outbound]:
+        return self._send(
+            Inbound(
+                self.channel,
+                self.user,
+                f"m{next(_ids)}",
+                self.app.clock.now(),
+                payload=payload,
+                kind=MessageKind.BUTTON,
+            )
+        )
+
+    def press_label(self, label: str) -> list[Outbound]:
+        for message in reversed(self.received):
+            for button in message.buttons:
+                if button.label == label:
+                    return self.press(button.payload)
+        raise AssertionError(f"no button {label!r} was shown")
+
+    def _send(self, inbound: Inbound) -> list[Outbound]:
+        direct = self.app.dialogue.handle(inbound)
+        delivered: list[Outbound] = list(direct)
+        self.app.outbox.drain(self.channel, delivered.append)
+        mine = [m for m in delivered if m.recipient == self.user]
+        self.received.extend(mine)
+        return mine
+
+    def consent(self) -> None:
+        self.say("/start")
+        self.press("consent:yes")
+
+
+def texts(messages: list[Outbound]) -> str:
+    return "\n".join(m.text for m in messages)
+
+
+def labels(messages: list[Outbound]) -> list[str]:
+    return [b.label for m in messages for b in m.buttons]
+
+
+__all__ = ["Button", "Chat", "labels", "texts"]

@@ -1,0 +1,55 @@
+"""The answers operators edit: complete, cited, dated, short and current."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+import pytest
+
+from services.knowledge.base import MAX_ANSWER_CHARS, default_knowledge
+
+QUESTION_INTENTS = """ask_treatment_options ask_registration_procedure register_treatment check_registration_status ask_cost
+ask_methadone ask_compulsory_rehab ask_aftercare ask_facility ask_confidentiality ask_signs_of_use ask_family_support
+ask_withdrawal ask_drug_harm ask_legal ask_job_support help bot_challenge greet thank goodbye out_of_scope
+request_counsellor submit_feedback delete_my_data""".split()
+MAX_AGE_DAYS = int(os.environ.get("HOTLINE_CONTENT_MAX_AGE_DAYS", "365"))
+TODAY = date.fromisoformat(os.environ.get("HOTLINE_CONTENT_TODAY", date.today().isoformat()))
+OUTDATED = re.compile(r"LĐTBXH|Lao động.{0,5}Thương binh|\b(huyện|quận)\b", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"TODO|TBD|lorem|xxx|\{\w+\}", re.IGNORECASE)
+
+
+def _texts(intent: str) -> list[str]:
+    answer = default_knowledge().answers[intent]
+    parts = [answer.text, *(answer.more and [answer.more] or [])]
+    parts.extend(v for table in answer.variants.values() for v in table.values())
+    return parts
+
+
+@pytest.mark.parametrize("intent", QUESTION_INTENTS)
+def test_every_intent_has_a_cited_dated_answer(intent: str) -> None:
+    answer = default_knowledge().get(intent)
+    assert answer is not None, f"no answer for {intent}"
+    assert answer.legal_basis
+    assert (TODAY - answer.reviewed).days <= MAX_AGE_DAYS, f"{intent} was last reviewed {answer.reviewed}"
+    for text in _texts(intent):
+        assert len(text) <= MAX_ANSWER_CHARS
+        assert not PLACEHOLDER.search(text), text
+        assert not OUTDATED.search(text), f"{intent} names a pre-2025 agency or level"
+
+
+def test_followups_are_known_intents() -> None:
+    knowledge = default_knowledge()
+    for answer in knowledge.answers.values():
+        assert 0 < len(answer.followups) <= 3 or answer.intent in {"greet", "thank", "goodbye", "bot_challenge"}
+        for followup in answer.followups:
+            assert followup == "request_counsellor" or followup in knowledge.answers, (answer.intent, followup)
+
+
+@pytest.mark.parametrize("kind", ["suicide", "overdose", "violence"])
+def test_crisis_texts_give_numbers(kind: str) -> None:
+    crisis = default_knowledge().crisis[kind]
+    assert "0769.04.04.04" in crisis.text
+    assert ("113" if kind == "violence" else "115") in crisis.text
+    assert len(crisis.text) <= MAX_ANSWER_CHARS
