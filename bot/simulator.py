@@ -15,6 +15,8 @@ from services.bootstrap import App
 from services.types import Button, Inbound, MessageKind, Outbound
 
 CHANNEL = "scenario"
+# extensions[COUNSELLORS_HOOK](channel, id, name, entry) creates a counsellor and puts them on duty.
+COUNSELLORS_HOOK = "scenario.counsellors"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -76,8 +78,7 @@ class Simulator:
 
     def run(self, doc: dict[str, Any]) -> Result:
         result = Result(name=str(doc.get("name", "scenario")))
-        if doc.get("counsellors"):
-            raise ScenarioError("this version has no counsellor accounts yet; remove `counsellors:`")
+        self._setup_counsellors(doc.get("counsellors") or [])
         for number, step in enumerate(doc["steps"], start=1):
             if not isinstance(step, dict):
                 raise ScenarioError(f"step {number} is not a mapping")
@@ -94,16 +95,24 @@ class Simulator:
             self._act(number, step, result)
         return result
 
+    def _setup_counsellors(self, counsellors: list[dict[str, Any]]) -> None:
+        """Create the scenario's counsellors and put them on duty, through the handoff feature's hook."""
+        if not counsellors:
+            return
+        create = self._app.extensions.get(COUNSELLORS_HOOK)
+        if create is None:
+            raise ScenarioError("`counsellors:` needs the handoff feature, which is not installed")
+        for entry in counsellors:
+            create(CHANNEL, str(entry["id"]), str(entry.get("name", entry["id"])), entry)
+
     def _act(self, number: int, step: dict[str, Any], result: Result) -> None:
         if "wait" in step:
             self._advance(parse_duration(step["wait"]))
-            self._app.dialogue.process_pending()
+            self._app.run_due()
             result.transcript.append({"step": number, "wait": str(step["wait"])})
             self._drain(result)
             return
-        if "counsellor" in step:
-            raise ScenarioError(f"step {number}: counsellor steps need the handoff feature")
-        user = str(step.get("user", ""))
+        user = str(step.get("user") or step.get("counsellor") or "")
         if not user:
             raise ScenarioError(f"step {number}: needs user, counsellor, wait or expect")
         if "press" in step:

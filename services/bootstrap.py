@@ -1,17 +1,20 @@
-"""Wires the application in one place: settings → cipher, database, NLU, knowledge, dialogue, outbox."""
+"""Wires the application in one place: settings → cipher, database, NLU, knowledge, dialogue, features."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.clock import Clock, SystemClock
+from services.context import Feature, FeatureContext, Tick
 from services.dialogue.router import Router
 from services.dialogue.service import DialogueService
+from services.events import Events
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
@@ -23,6 +26,9 @@ from storage.migrate import upgrade
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Each capability installs itself here (commands, flows, intents, buttons, ticks); one line per feature.
+FEATURES: list[Feature] = []
 
 
 @dataclass
@@ -36,9 +42,19 @@ class App:
     router: Router
     dialogue: DialogueService
     outbox: OutboxDispatcher
+    events: Events
+    ticks: list[Tick] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def run_due(self) -> None:
+        """Handle messages left pending, then every feature's due work (reminders, timeouts)."""
+        self.dialogue.process_pending()
+        now = self.clock.now()
+        for tick in self.ticks:
+            tick(now)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -60,6 +76,7 @@ def build_app(
     clock: Clock | None = None,
     nlu: NluEngine | None = None,
     migrate: bool = True,
+    features: list[Feature] | None = None,
 ) -> App:
     """Build every part of the application; nothing of this happens at import time."""
     clock = clock or SystemClock()
@@ -71,11 +88,30 @@ def build_app(
     nlu = nlu or build_nlu(settings)
     knowledge = default_knowledge()
     router = Router(knowledge, settings.nlu_confidence_threshold)
+    events = Events()
 
     def uow_factory() -> UnitOfWork:
         return UnitOfWork(session_factory)
 
     uow_factory_typed: Callable[[], UnitOfWork] = uow_factory
-    dialogue = DialogueService(uow_factory_typed, nlu, router, clock, max_message_chars=settings.max_message_chars)
+    context = FeatureContext(settings, clock, uow_factory_typed, router, events, knowledge, nlu)
+    for feature in FEATURES if features is None else features:
+        feature(context)
+    dialogue = DialogueService(
+        uow_factory_typed, nlu, router, clock, max_message_chars=settings.max_message_chars, events=events
+    )
     outbox = OutboxDispatcher(uow_factory_typed, clock)
-    return App(settings, clock, engine, session_factory, nlu, knowledge, router, dialogue, outbox)
+    return App(
+        settings,
+        clock,
+        engine,
+        session_factory,
+        nlu,
+        knowledge,
+        router,
+        dialogue,
+        outbox,
+        events,
+        context.ticks,
+        context.extensions,
+    )

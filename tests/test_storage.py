@@ -9,19 +9,19 @@ from sqlalchemy import inspect, select, text
 
 from services.bootstrap import App
 from storage.crypto import Cipher, parse_keys
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage.migrate import current_revisions, downgrade, head_revisions, upgrade
 from storage.models import Person
 from tests.helpers import Chat
 
 
 def test_migrations_reach_head_and_go_back(app: App) -> None:
-    assert current_revision(app.engine) == head_revision()
+    assert current_revisions(app.engine) == head_revisions()
     names = set(inspect(app.engine).get_table_names())
     assert {"people", "dialogue_states", "inbox", "outbox", "audit_log", "handoff_requests"} <= names
     downgrade(app.engine, "base")
     assert "people" not in set(inspect(app.engine).get_table_names())
-    upgrade(app.engine, "head")
-    assert current_revision(app.engine) == head_revision()
+    upgrade(app.engine)
+    assert current_revisions(app.engine) == head_revisions()
 
 
 def test_sensitive_columns_are_encrypted_at_rest(app: App) -> None:

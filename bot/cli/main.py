@@ -9,14 +9,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.settings import Settings
+from bot.cli.common import Register
+from bot.cli.common import settings_from as _settings
 
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    if getattr(args, "db", None):
-        settings = settings.model_copy(update={"database_url": args.db})
-    return settings
+# Each capability adds its administrative commands here: a module with `register(subparsers, common)`.
+COMMAND_MODULES: list[Register] = []
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -116,13 +113,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from services.bootstrap import build_cipher
     from storage.crypto import install_cipher
     from storage.db import build_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revisions, upgrade
 
     settings = _settings(args)
     install_cipher(build_cipher(settings))
     engine = build_engine(settings.resolved_database_url())
     upgrade(engine)
-    print(f"database at revision {current_revision(engine)}")
+    print(f"database at revision {', '.join(sorted(current_revisions(engine)))}")
     engine.dispose()
     return 0
 
@@ -157,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     up = db.add_parser("upgrade", parents=[common], help="apply migrations")
     up.set_defaults(func=cmd_db_upgrade)
+    for register in COMMAND_MODULES:
+        register(sub, common)
     return parser
 
 

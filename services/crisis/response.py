@@ -7,6 +7,7 @@ import logging
 from services.crisis.detector import CrisisKind, CrisisSignal
 from services.dialogue.menus import HOTLINE_NUMBER
 from services.dialogue.turn import Turn
+from services.events import CRISIS_RECOGNISED
 from services.handoff.queue import Priority, enqueue
 from services.i18n import _
 from services.knowledge.base import KnowledgeBase
@@ -37,7 +38,8 @@ class CrisisResponder:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._knowledge = knowledge
 
-    def respond(self, turn: Turn, signal: CrisisSignal) -> None:
+    def record(self, turn: Turn, signal: CrisisSignal) -> None:
+        """Store the crisis event (kind, detector, interrupted state; never the text) and log it."""
         interrupted = turn.state.flow or ("menu" if turn.has_consent else "before_consent")
         turn.uow.crises.add(
             CrisisEvent(
@@ -48,14 +50,23 @@ class CrisisResponder:
                 at=turn.now,
             )
         )
-        enqueue(turn, f"crisis_{signal.kind.value}", Priority.CRISIS)
-        content = self._knowledge.crisis.get(signal.kind.value)
-        turn.say(content.text if content else builtin_steps(signal.kind))
-        follow = _("I have alerted the counsellors on duty: you are first in line. Stay with me here.")
-        if turn.state.flow:
-            follow += " " + _("When you are ready, we can go back to what we were doing.")
-        turn.say(follow)
+        turn.events.emit(CRISIS_RECOGNISED, turn=turn, signal=signal)
         log.warning(
             "crisis recognised",
             extra={"person": turn.person.id, "kind": signal.kind.value, "detector": signal.detector},
         )
+
+    def steps(self, kind: CrisisKind) -> str:
+        """The emergency steps and numbers for this kind of crisis."""
+        content = self._knowledge.crisis.get(kind.value)
+        return content.text if content else builtin_steps(kind)
+
+    def respond(self, turn: Turn, signal: CrisisSignal) -> None:
+        """Steps and numbers first, then the person goes to the top of the counsellors' queue."""
+        self.record(turn, signal)
+        enqueue(turn, f"crisis_{signal.kind.value}", Priority.CRISIS)
+        turn.say(self.steps(signal.kind))
+        follow = _("I have alerted the counsellors on duty: you are first in line. Stay with me here.")
+        if turn.state.flow:
+            follow += " " + _("When you are ready, we can go back to what we were doing.")
+        turn.say(follow)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.crisis.detector import detect
+from collections.abc import Callable
+
+from services.crisis.detector import CrisisSignal, detect
 from services.crisis.response import CrisisResponder
 from services.dialogue.consent import ConsentFlow
 from services.dialogue.deletion import DeletionFlow
@@ -30,8 +32,8 @@ from services.types import Button, MessageKind
 
 COUNSELLOR_COMMANDS = frozenset({"on", "off", "accept", "close", "transfer", "note", "enrol"})
 MISSES_BEFORE_COUNSELLOR = 2
-# Intents the dialogue handles itself rather than with a knowledge answer.
-CONTROL_INTENTS = frozenset({"affirm", "deny", "cancel", "delete_my_data", "request_counsellor"})
+Handler = Callable[[Turn], None]
+Interceptor = Callable[[Turn], bool]
 
 
 class Router:
@@ -42,13 +44,48 @@ class Router:
         self.consent = ConsentFlow()
         self.deletion = DeletionFlow()
         self._flows: dict[str, Flow] = {f.name: f for f in (self.consent, self.deletion)}
+        self._interceptors: list[Interceptor] = []
+        self._commands: dict[str, Handler] = {}
+        self._intents: dict[str, Handler] = {}
+        self._payloads: dict[str, Handler] = {}
 
+    # --- extension points (features install themselves through these) --------------------------
     def register_flow(self, flow: Flow) -> None:
+        """A guided conversation that owns the person's messages while it is active."""
         self._flows[flow.name] = flow
 
+    def register_interceptor(self, interceptor: Interceptor) -> None:
+        """Runs before everything, even the crisis check (e.g. messages from counsellor accounts)."""
+        self._interceptors.append(interceptor)
+
+    def register_command(self, name: str, handler: Handler) -> None:
+        """`/name` in the chat; replaces a built-in command of the same name."""
+        self._commands[name] = handler
+
+    def register_intent(self, intent: str, handler: Handler) -> None:
+        """Handles an NLU intent instead of the default knowledge answer."""
+        self._intents[intent] = handler
+
+    def register_payload(self, prefix: str, handler: Handler) -> None:
+        """Handles button payloads equal to, or starting with, `prefix` (the longest prefix wins)."""
+        self._payloads[prefix] = handler
+
+    @property
+    def crisis(self) -> CrisisResponder:
+        return self._crisis
+
+    def flow(self, name: str) -> Flow | None:
+        return self._flows.get(name)
+
     def route(self, turn: Turn) -> None:
+        if any(interceptor(turn) for interceptor in self._interceptors):
+            return
+        active = self._flows.get(turn.state.flow or "")
         if turn.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
-            self._unsupported(turn)
+            if active is not None and getattr(active, "accepts_media", False):
+                active.handle(turn)
+            else:
+                self._unsupported(turn)
             return
         if turn.payload is None and not turn.text:
             turn.say(_("Your message seems to be empty. Please type what you would like to ask."))
@@ -56,7 +93,7 @@ class Router:
         if turn.text:
             signal = detect(turn.text, turn.parse)
             if signal is not None:
-                self._crisis.respond(turn, signal)
+                self._on_crisis(turn, signal, active)
                 return
         if turn.text.startswith("/"):
             self._command(turn)
@@ -71,6 +108,13 @@ class Router:
         if turn.truncated:
             turn.say(_("Your message was long, so I read only its beginning. A counsellor can read all of it."))
 
+    def _on_crisis(self, turn: Turn, signal: CrisisSignal, active: Flow | None) -> None:
+        """A flow may take over the crisis (a counsellor relay alerts the counsellor first)."""
+        handle_crisis = getattr(active, "handle_crisis", None)
+        if handle_crisis is not None and handle_crisis(turn, signal):
+            return
+        self._crisis.respond(turn, signal)
+
     # --- non-text -------------------------------------------------------------------------------
     def _unsupported(self, turn: Turn) -> None:
         turn.say(
@@ -81,7 +125,9 @@ class Router:
     # --- commands -------------------------------------------------------------------------------
     def _command(self, turn: Turn) -> None:
         word = turn.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(turn.text) > 1 else ""
-        if word == "start":
+        if word in self._commands:
+            self._commands[word](turn)
+        elif word == "start":
             self._start(turn)
         elif word == "help":
             self._answer(turn, "help")
@@ -123,8 +169,11 @@ class Router:
     def _button(self, turn: Turn) -> None:
         payload = turn.payload or ""
         active = self._flows.get(turn.state.flow or "")
+        prefixes = sorted((p for p in self._payloads if payload.startswith(p)), key=len, reverse=True)
         if active is not None and active.accepts_payload(payload):
             active.handle(turn)
+        elif prefixes:
+            self._payloads[prefixes[0]](turn)
         elif payload == MENU_MAIN:
             turn.say(_("How can I help you?"), main_menu_buttons())
         elif payload == MENU_FAQ:
@@ -162,7 +211,9 @@ class Router:
             self._fallback(turn)
             return
         turn.state.misses = 0
-        if intent == "request_counsellor":
+        if intent in self._intents:
+            self._intents[intent](turn)
+        elif intent == "request_counsellor":
             self._counsellor(turn)
         elif intent == "delete_my_data":
             self.deletion.start(turn)
@@ -175,7 +226,25 @@ class Router:
         else:
             self._fallback(turn)
 
+    def show_main_menu(self, turn: Turn, text: str | None = None) -> None:
+        turn.say(text or _("How can I help you?"), main_menu_buttons())
+
+    def require_consent(self, turn: Turn, reason: str) -> bool:
+        """True when the person has consented; otherwise explain why it is needed and show the notice."""
+        if turn.has_consent:
+            return True
+        turn.say(reason)
+        self.consent.start(turn, greet=False)
+        return False
+
+    def answer(self, turn: Turn, intent: str) -> None:
+        """The knowledge answer for an intent, with its follow-up buttons."""
+        self._answer(turn, intent)
+
     def _counsellor(self, turn: Turn) -> None:
+        if "counsellor" in self._commands:
+            self._commands["counsellor"](turn)
+            return
         if not turn.has_consent:
             turn.say(_("To connect you with a counsellor I first need your agreement to store this conversation."))
             self.consent.start(turn, greet=False)

@@ -7,18 +7,21 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
 from services.clock import Clock
 from services.dialogue.router import Router
-from services.dialogue.turn import Turn
+from services.dialogue.turn import Reply, Turn
+from services.events import Events
 from services.i18n import _
+from services.messaging import send_message
 from services.nlu.base import NluEngine
 from services.nlu.text import clean
 from services.types import Inbound, MessageKind, Outbound
-from storage.models import InboxMessage, InboxStatus, TurnEvent
+from storage.models import InboxMessage, InboxStatus, Person, TurnEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,9 @@ class DialogueService:
         max_message_chars: int,
         sleep: Callable[[float], None] = time.sleep,
         retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
+        events: Events | None = None,
     ) -> None:
+        self._events = events or Events()
         self._uow_factory = uow_factory
         self._nlu = nlu
         self._router = router
@@ -129,6 +134,7 @@ class DialogueService:
                 payload=message.payload,
                 truncated=truncated,
                 _parse=self._nlu.parse,
+                events=self._events,
             )
             self._router.route(turn)
             turn.save()
@@ -144,14 +150,7 @@ class DialogueService:
                         at=now,
                     )
                 )
-            for reply in turn.replies:
-                uow.outbox.add(
-                    person.id,
-                    person.channel,
-                    reply.text,
-                    [{"label": b.label, "payload": b.payload} for b in reply.buttons],
-                    now,
-                )
+            write_replies(uow, person, turn.replies, now)
             uow.inbox.mark(inbox_id, InboxStatus.HANDLED, now)
             uow.commit()
             log.info(
@@ -180,3 +179,9 @@ class DialogueService:
             else _("The system is busy for a moment and could not receive your message. Please send it again shortly.")
         )
         return Outbound(inbound.channel, inbound.user_id, text)
+
+
+def write_replies(uow: UnitOfWork, sender: Person, replies: list[Reply], now: datetime) -> None:
+    """Put replies in the outbox, each on the channel of the person it goes to."""
+    for reply in replies:
+        send_message(uow, sender.id if reply.person_id is None else reply.person_id, reply.text, reply.buttons, now)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.events import Events
 from services.nlu.base import ParseResult
 from services.types import Button, MessageKind
 from storage.models import DialogueState, Person
@@ -18,6 +19,7 @@ from storage.uow import UnitOfWork
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    person_id: int | None = None  # None: the person of the turn
 
 
 @dataclass(slots=True)
@@ -33,12 +35,21 @@ class Turn:
     payload: str | None
     truncated: bool
     _parse: Callable[[str], ParseResult]
+    events: Events = field(default_factory=Events)
     replies: list[Reply] = field(default_factory=list)
     _parsed: ParseResult | None = None
     _data: dict[str, Any] | None = None
 
     def say(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Reply to the person who wrote."""
         self.replies.append(Reply(text.strip(), tuple(buttons)))
+
+    def send(self, person_id: int, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Message someone else (a counsellor, the person of a relay) in the same transaction."""
+        if person_id == self.person.id:
+            self.say(text, buttons)
+        else:
+            self.replies.append(Reply(text.strip(), tuple(buttons), person_id))
 
     @property
     def parse(self) -> ParseResult:

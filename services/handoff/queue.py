@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 
 from services.dialogue.menus import HOTLINE_NUMBER
 from services.dialogue.turn import Turn
+from services.events import HANDOFF_ENQUEUED, Events
 from services.i18n import _
 from services.types import Button
 from storage.models import HandoffRequest, HandoffStatus
+from storage.uow import UnitOfWork
 
 HANDOFF_CANCEL = "handoff:cancel"
 
@@ -19,27 +22,40 @@ class Priority(IntEnum):
     CRISIS = 100
 
 
-def enqueue(turn: Turn, reason: str, priority: Priority) -> HandoffRequest:
-    """Create a waiting request, or raise the priority of the person's open one; never two at once."""
-    existing = turn.uow.handoffs.open_for(turn.person.id)
+def enqueue_person(
+    uow: UnitOfWork, events: Events, person_id: int, reason: str, priority: Priority, now: datetime
+) -> HandoffRequest:
+    """Create a waiting request, or raise the priority of the person's open one; never two at once.
+
+    Usable outside a turn too (after-care escalations run from the scheduler).
+    """
+    existing = uow.handoffs.open_for(person_id)
     if existing is not None:
         if priority > existing.priority:
             existing.priority = int(priority)
             existing.reason = reason
             existing.crisis = existing.crisis or priority >= Priority.CRISIS
-            existing.updated_at = turn.now
+            existing.updated_at = now
+            events.emit(HANDOFF_ENQUEUED, uow=uow, request=existing, created=False, now=now)
         return existing
-    return turn.uow.handoffs.add(
+    request = uow.handoffs.add(
         HandoffRequest(
-            person_id=turn.person.id,
+            person_id=person_id,
             reason=reason,
             priority=int(priority),
             crisis=priority >= Priority.CRISIS,
             status=HandoffStatus.WAITING,
-            created_at=turn.now,
-            updated_at=turn.now,
+            created_at=now,
+            updated_at=now,
         )
     )
+    events.emit(HANDOFF_ENQUEUED, uow=uow, request=request, created=True, now=now)
+    return request
+
+
+def enqueue(turn: Turn, reason: str, priority: Priority) -> HandoffRequest:
+    """Queue the person of this turn."""
+    return enqueue_person(turn.uow, turn.events, turn.person.id, reason, priority, turn.now)
 
 
 def request_counsellor(turn: Turn, reason: str = "request") -> None:

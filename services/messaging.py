@@ -1,0 +1,21 @@
+"""Writing a message to anyone's outbox, inside the caller's transaction (turns, ticks, staff commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from services.types import Button
+from storage.uow import UnitOfWork
+
+
+def send_message(uow: UnitOfWork, person_id: int, text: str, buttons: Sequence[Button], now: datetime) -> int:
+    """Queue a message to a person on their own channel; returns the outbox row id."""
+    person = uow.people.get(person_id)
+    return uow.outbox.add(
+        person.id,
+        person.channel,
+        text.strip(),
+        [{"label": b.label, "payload": b.payload} for b in buttons],
+        now,
+    )
