@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_ms: int = Field(default=300, ge=10)
     encryption_key: SecretStr | None = None
-    nlu_confidence_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    nlu_confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     max_message_chars: int = Field(default=4000, ge=100)
     retention_days: int = Field(default=365, ge=1)
     log_level: str = "INFO"

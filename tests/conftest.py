@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from services.bootstrap import App, build_app
 from services.clock import FakeClock
+from services.nlu.base import NluEngine
 from services.nlu.embedded import EmbeddedNlu, load_embedded
 from services.settings import Settings
 
@@ -86,7 +87,7 @@ AppFactory = Callable[..., App]
 def make_app(tmp_path: Path, database_url: str, nlu: EmbeddedNlu) -> Iterator[AppFactory]:
     apps: list[App] = []
 
-    def factory(clock: FakeClock | None = None, **overrides: object) -> App:
+    def factory(clock: FakeClock | None = None, nlu: NluEngine = nlu, **overrides: object) -> App:
         settings = make_settings(tmp_path, database_url, **overrides)
         app = build_app(settings, clock=clock or FakeClock(START), nlu=nlu)
         if app.engine.dialect.name == "postgresql" and not apps:

@@ -32,6 +32,8 @@ from services.types import Button, MessageKind
 
 COUNSELLOR_COMMANDS = frozenset({"on", "off", "accept", "close", "transfer", "note", "enrol"})
 MISSES_BEFORE_COUNSELLOR = 2
+CLARIFY_CHOICES = 3
+CLARIFY_MIN_CONFIDENCE = 0.08
 Handler = Callable[[Turn], None]
 Interceptor = Callable[[Turn], bool]
 
@@ -207,8 +209,11 @@ class Router:
             return
         parse = turn.parse
         intent = parse.intent.name
-        if intent == OUT_OF_SCOPE or parse.intent.confidence < self._threshold:
-            self._fallback(turn)
+        if parse.intent.confidence < self._threshold:
+            self._clarify(turn)
+            return
+        if intent == OUT_OF_SCOPE:
+            self._out_of_scope(turn)
             return
         turn.state.misses = 0
         if intent in self._intents:
@@ -280,6 +285,38 @@ class Router:
             else:
                 buttons.extend(topic_buttons(self._knowledge, (intent,)))
         return tuple(buttons)
+
+    def _clarify(self, turn: Turn) -> None:
+        """Not sure: offer the two or three likeliest topics as buttons rather than guess."""
+        buttons = self._topic_guesses(turn)
+        if not buttons or turn.state.misses + 1 >= MISSES_BEFORE_COUNSELLOR:
+            self._fallback(turn)
+            return
+        turn.state.misses += 1
+        turn.say(
+            _("I am not sure I understood. Did you mean one of these? You can also type it another way."),
+            (*buttons, Button(_("Talk to a counsellor"), MENU_COUNSELLOR)),
+        )
+
+    def _topic_guesses(self, turn: Turn) -> tuple[Button, ...]:
+        guesses: list[Button] = []
+        for score in turn.parse.intent_ranking:
+            if len(guesses) == CLARIFY_CHOICES or score.confidence < CLARIFY_MIN_CONFIDENCE:
+                break
+            if score.name == "register_treatment":
+                guesses.append(Button(_("Register for voluntary treatment"), MENU_REGISTER))
+            elif score.name.startswith("ask_") and self._knowledge.get(score.name):
+                guesses.extend(topic_buttons(self._knowledge, (score.name,)))
+        return tuple(guesses)
+
+    def _out_of_scope(self, turn: Turn) -> None:
+        """Clearly not our topic: say what the hotline can do (counts as a miss)."""
+        answer = self._knowledge.get(OUT_OF_SCOPE)
+        if answer is None or turn.state.misses + 1 >= MISSES_BEFORE_COUNSELLOR:
+            self._fallback(turn)
+            return
+        turn.state.misses += 1
+        turn.say(answer.text_for({}), main_menu_buttons())
 
     def _fallback(self, turn: Turn) -> None:
         turn.state.misses += 1

@@ -20,7 +20,7 @@ from services.nlu.text import clean, normalise_for_model, strip_diacritics
 log = logging.getLogger(__name__)
 
 MAX_NLU_CHARS = 600  # long messages are cut for understanding, never for storage
-MODEL_VERSION = "embedded-1"
+MODEL_VERSION = "embedded-2"
 RANKING_SIZE = 10
 
 
