@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from services.crisis.detector import detect
 from services.nlu.data import AnnotatedEntity, Example, load_paths
@@ -59,3 +60,18 @@ def test_parse_never_raises_on_odd_input(nlu: EmbeddedNlu, text: str) -> None:
     result = nlu.parse(text)
     assert 0.0 <= result.intent.confidence <= 1.0
     assert result.text == text
+
+
+def test_crisis_probe_written_apart_from_the_training_data(nlu: EmbeddedNlu) -> None:
+    doc = yaml.safe_load((Path(__file__).parent / "data" / "crisis_probe.yml").read_text(encoding="utf-8"))
+    missed, alarms = [], []
+    for item in doc["nlu"]:
+        for line in item["examples"].strip().splitlines():
+            text = line[2:].strip()
+            signal = detect(text, nlu.parse(text))
+            if item["intent"] == "not_crisis" and signal is not None:
+                alarms.append(text)
+            elif item["intent"] != "not_crisis" and signal is None:
+                missed.append(text)
+    assert missed == []
+    assert len(alarms) <= 3, alarms

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.sparse import hstack
@@ -21,6 +23,8 @@ log = logging.getLogger(__name__)
 
 MAX_NLU_CHARS = 600  # long messages are cut for understanding, never for storage
 MODEL_VERSION = "embedded-2"
+MIN_SEGMENT_WORDS = 3
+_SENTENCE = re.compile(r"[.?!;\n]+|,\s+(?=(?:cho|xin|vay|thi|gio|nhu vay|em muon|toi muon|minh muon)\b)")
 RANKING_SIZE = 10
 
 
@@ -55,6 +59,23 @@ class EmbeddedNlu:
         self._entities = EntityExtractor(data)
         self.train_seconds = time.perf_counter() - started
 
+    def _features(self, texts: list[str]) -> Any:
+        normalised = [normalise_for_model(t) for t in texts]
+        return hstack(
+            [
+                self._char.transform(normalised),
+                self._word.transform(normalised),
+                self._raw.transform(texts) * 0.5,
+            ]
+        ).tocsr()
+
+    def _probabilities(self, cleaned: str) -> Any:
+        """Read the whole message and, for a long one, each sentence; keep the most confident reading."""
+        segments = _segments(cleaned)
+        texts = [cleaned, *segments] if len(segments) > 1 else [cleaned]
+        rows = self._model.predict_proba(self._features(texts))
+        return rows[int(np.argmax(rows.max(axis=1)))]
+
     @property
     def intents(self) -> list[str]:
         return list(self._classes)
@@ -64,18 +85,17 @@ class EmbeddedNlu:
         normalised = normalise_for_model(cleaned)
         if not normalised.strip() or not any(ch.isalpha() for ch in normalised):
             return ParseResult(text=text, intent=IntentScore(OUT_OF_SCOPE, 1.0 if not cleaned else 0.0))
-        features = hstack(
-            [
-                self._char.transform([normalised]),
-                self._word.transform([normalised]),
-                self._raw.transform([cleaned]) * 0.5,
-            ]
-        ).tocsr()
-        probabilities = self._model.predict_proba(features)[0]
+        probabilities = self._probabilities(cleaned)
         order = np.argsort(probabilities)[::-1][:RANKING_SIZE]
         ranking = tuple(IntentScore(self._classes[i], float(probabilities[i])) for i in order)
         entities = tuple(self._entities.extract(cleaned))
         return ParseResult(text=text, intent=ranking[0], intent_ranking=ranking, entities=entities)
+
+
+def _segments(text: str) -> list[str]:
+    """Sentences of a long message that say enough on their own to be read separately."""
+    parts = [p.strip() for p in _SENTENCE.split(text)]
+    return [p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS]
 
 
 def load_embedded(cache_dir: Path | None, training_paths: list[Path] | None = None) -> EmbeddedNlu:
