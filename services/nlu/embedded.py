@@ -17,12 +17,12 @@ from sklearn.linear_model import LogisticRegression
 from services.nlu.base import OUT_OF_SCOPE, IntentScore, ParseResult
 from services.nlu.data import TrainingData, default_training_dir, fingerprint, load_paths
 from services.nlu.entities import EntityExtractor
-from services.nlu.text import clean, normalise_for_model, strip_diacritics
+from services.nlu.text import clean, normalise_for_model
 
 log = logging.getLogger(__name__)
 
 MAX_NLU_CHARS = 600  # long messages are cut for understanding, never for storage
-MODEL_VERSION = "embedded-2"
+MODEL_VERSION = "embedded-3"
 MIN_SEGMENT_WORDS = 3
 _SENTENCE = re.compile(r"[.?!;\n]+|,\s+(?=(?:cho|xin|vay|thi|gio|nhu vay|em muon|toi muon|minh muon)\b)")
 RANKING_SIZE = 10
@@ -33,24 +33,19 @@ class EmbeddedNlu:
 
     def __init__(self, data: TrainingData) -> None:
         started = time.perf_counter()
-        texts: list[str] = []
-        labels: list[str] = []
-        for example in data.examples:
-            for variant in {example.text, strip_diacritics(example.text)}:
-                texts.append(variant)
-                labels.append(example.intent)
+        # Features are computed on the folded text, so a message with and without diacritics reads the same.
+        texts = [example.text for example in data.examples]
+        labels = [example.intent for example in data.examples]
         if len(set(labels)) < 2:
             raise ValueError("the embedded NLU needs examples of at least two intents")
-        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1)
+        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
         word_regex = r"\w+"
         self._word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=word_regex)
-        self._raw = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=True)
         normalised = [normalise_for_model(t) for t in texts]
         features = hstack(
             [
                 self._char.fit_transform(normalised),
                 self._word.fit_transform(normalised),
-                self._raw.fit_transform([clean(t) for t in texts]) * 0.5,
             ]
         ).tocsr()
         self._model = LogisticRegression(C=20.0, max_iter=3000)
@@ -65,7 +60,6 @@ class EmbeddedNlu:
             [
                 self._char.transform(normalised),
                 self._word.transform(normalised),
-                self._raw.transform(texts) * 0.5,
             ]
         ).tocsr()
 
