@@ -80,20 +80,20 @@ class OutboxQueue:
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             ).all()
-        held: set[int] = set(skip_people)
-        ready: list[PendingDelivery] = []
-        for row, recipient, unreachable in rows:
-            if row.person_id in held:
-                continue
-            if row.next_attempt_at > now:
-                held.add(row.person_id)
-                continue
-            buttons = tuple(Button(b["label"], b["payload"]) for b in json.loads(row.buttons or "[]"))
-            ready.append(
-                PendingDelivery(
-                    row.id, row.person_id, recipient, row.text, buttons, row.attempts, row.parts_sent, unreachable
+            held: set[int] = set(skip_people)
+            ready: list[PendingDelivery] = []
+            for row, recipient, unreachable in rows:
+                if row.person_id in held:
+                    continue
+                if row.next_attempt_at > now:
+                    held.add(row.person_id)
+                    continue
+                buttons = tuple(Button(b["label"], b["payload"]) for b in json.loads(row.buttons or "[]"))
+                ready.append(
+                    PendingDelivery(
+                        row.id, row.person_id, recipient, row.text, buttons, row.attempts, row.parts_sent, unreachable
+                    )
                 )
-            )
         return ready
 
     def next_due_in(self, channel: str) -> float | None:
