@@ -147,9 +147,7 @@ def test_groups_and_channels_are_refused_politely(bot: RunningBot, server: FakeT
         assert uow.session.query(Person).count() == 1, "a group never becomes a person"
 
 
-def test_long_messages_are_split_at_paragraphs_with_buttons_on_the_last(
-    bot: RunningBot, server: FakeTelegram
-) -> None:
+def test_long_messages_are_split_at_paragraphs_with_buttons_on_the_last(bot: RunningBot, server: FakeTelegram) -> None:
     from services.messaging import send_message
     from services.types import Button
 
@@ -208,8 +206,9 @@ def test_a_user_who_blocked_the_bot_is_marked_unreachable(bot: RunningBot, serve
     server.message(U1, "chi phi bao nhieu")
     server.wait_messages(U1, count + 1)
     with bot.app.uow() as uow:
-        server.wait_until(lambda: not uow.session.query(Person).one().unreachable or uow.session.expire_all(),
-                          what="reachable again")
+        server.wait_until(
+            lambda: not uow.session.query(Person).one().unreachable or uow.session.expire_all(), what="reachable again"
+        )
 
 
 def _outbox(bot: RunningBot, status: OutboxStatus) -> int:

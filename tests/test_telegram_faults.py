@@ -43,8 +43,11 @@ def _settled(bot: RunningBot, server: FakeTelegram, users: list[int]) -> bool:
     with bot.app.uow() as uow:
         unsent = uow.session.query(OutboxMessage).filter(OutboxMessage.status != OutboxStatus.SENT).count()
         waiting = uow.session.query(InboxMessage).filter(InboxMessage.status == InboxStatus.PENDING).count()
-    return server.pending_updates() == 0 and unsent == 0 and waiting == 0 and all(
-        len(server.texts(user)) >= len(SCRIPT) for user in users
+    return (
+        server.pending_updates() == 0
+        and unsent == 0
+        and waiting == 0
+        and all(len(server.texts(user)) >= len(SCRIPT) for user in users)
     )
 
 

@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def test_escaping_makes_any_text_valid_html() -> None:
-    text = "1 < 2 & 3 > 2 <b>not bold</b> &amp; \"quoted\""
+    text = '1 < 2 & 3 > 2 <b>not bold</b> &amp; "quoted"'
     assert parse_html(to_html(text)) == text
 
 
@@ -91,25 +91,45 @@ def _update(data: dict) -> Update:  # type: ignore[type-arg]
 
 
 def _message(**content: object) -> dict:  # type: ignore[type-arg]
-    return {"message_id": 7, "date": 0, "chat": {"id": 42, "type": "private"},
-            "from": {"id": 42, "is_bot": False, "first_name": "A"}, **content}
+    return {
+        "message_id": 7,
+        "date": 0,
+        "chat": {"id": 42, "type": "private"},
+        "from": {"id": 42, "is_bot": False, "first_name": "A"},
+        **content,
+    }
 
 
 def test_update_mapping() -> None:
     text = convert(_update({"update_id": 1, "message": _message(text="chào")}), NOW)
     assert isinstance(text, Incoming) and text.inbound.text == "chào" and text.inbound.message_id == "42:7"
-    own = convert(_update({"update_id": 2, "message": _message(
-        contact={"phone_number": "+84912345678", "first_name": "A", "user_id": 42})}), NOW)
+    own = convert(
+        _update(
+            {
+                "update_id": 2,
+                "message": _message(contact={"phone_number": "+84912345678", "first_name": "A", "user_id": 42}),
+            }
+        ),
+        NOW,
+    )
     assert isinstance(own, Incoming) and own.inbound.kind == MessageKind.CONTACT
     assert own.inbound.text == "+84912345678", "the person's own number, shared on purpose"
     edited = convert(_update({"update_id": 3, "edited_message": _message(text="sửa", edit_date=5)}), NOW)
     assert isinstance(edited, Incoming) and edited.inbound.kind == MessageKind.EDITED
     assert edited.inbound.message_id == "42:7:e5"
-    group = convert(_update({"update_id": 4, "message": {**_message(text="/start"),
-                                                         "chat": {"id": -5, "type": "group", "title": "G"}}}), NOW)
+    group = convert(
+        _update(
+            {"update_id": 4, "message": {**_message(text="/start"), "chat": {"id": -5, "type": "group", "title": "G"}}}
+        ),
+        NOW,
+    )
     assert group == NotPrivate(-5)
-    chatter = convert(_update({"update_id": 5, "message": {**_message(text="hi"),
-                                                           "chat": {"id": -5, "type": "group", "title": "G"}}}), NOW)
+    chatter = convert(
+        _update(
+            {"update_id": 5, "message": {**_message(text="hi"), "chat": {"id": -5, "type": "group", "title": "G"}}}
+        ),
+        NOW,
+    )
     assert chatter is None
 
 
@@ -127,8 +147,11 @@ def test_webhook_mode_stores_before_answering(make_app: AppFactory) -> None:
         app = make_app(clock=SystemClock())
         with RunningBot(app, server, settings):
             server.wait_until(lambda: server.webhook is not None, what="setWebhook")
-            assert server.webhook == {"url": url, "secret_token": "s3cret-value", "allowed_updates": server.webhook[
-                "allowed_updates"]}
+            assert server.webhook == {
+                "url": url,
+                "secret_token": "s3cret-value",
+                "allowed_updates": server.webhook["allowed_updates"],
+            }
             wrong = httpx.post(url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
             assert wrong.status_code == 403
             server.message(9001, "/start")

@@ -5,8 +5,24 @@ from __future__ import annotations
 import html
 import re
 
-TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span",
-        "blockquote", "tg-emoji"}
+TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _TOKEN = re.compile(r"<(/?)([a-zA-Z-]+)(?:\s[^<>]*)?>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[<>&]")
 _NAMED = {"lt", "gt", "amp", "quot"}
 
@@ -27,20 +43,20 @@ def parse_html(text: str) -> str:
         if match.group(2):
             closing, name = match.group(1) == "/", match.group(2).lower()
             if name not in TAGS:
-                raise EntityError(f"unsupported start tag \"{name}\"")
+                raise EntityError(f'unsupported start tag "{name}"')
             if closing:
                 if not stack or stack.pop() != name:
-                    raise EntityError(f"unexpected end tag \"{name}\"")
+                    raise EntityError(f'unexpected end tag "{name}"')
             else:
                 stack.append(name)
         elif match.group(3):
             entity = match.group(3)
             if not entity.startswith("#") and entity not in _NAMED:
-                raise EntityError(f"unsupported entity \"{entity}\"")
+                raise EntityError(f'unsupported entity "{entity}"')
             out.append(html.unescape(token))
         else:
-            raise EntityError(f"unescaped \"{token}\"")
+            raise EntityError(f'unescaped "{token}"')
     out.append(text[position:])
     if stack:
-        raise EntityError(f"can't find end tag corresponding to start tag \"{stack[-1]}\"")
+        raise EntityError(f'can\'t find end tag corresponding to start tag "{stack[-1]}"')
     return "".join(out)

@@ -163,7 +163,13 @@ class FakeTelegram:
         chat = chat or self._private(user_id)
         with self._lock:
             message_id = next(self._message_ids[chat["id"]])
-        return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": self._user(user_id), **content}
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._user(user_id),
+            **content,
+        }
 
     def message(self, user_id: int, text: str) -> int:
         content: dict[str, Any] = {"text": text}
@@ -174,17 +180,40 @@ class FakeTelegram:
     def media(self, user_id: int, kind: str, caption: str | None = None, **extra: Any) -> int:
         file = {"file_id": f"f{kind}", "file_unique_id": f"u{kind}"}
         contents: dict[str, dict[str, Any]] = {
-            "sticker": {"sticker": {**file, "type": "regular", "width": 512, "height": 512, "is_animated": False,
-                                    "is_video": False}},
+            "sticker": {
+                "sticker": {
+                    **file,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
             "voice": {"voice": {**file, "duration": 3}},
             "video": {"video": {**file, "width": 90, "height": 90, "duration": 3}},
             "document": {"document": file},
             "location": {"location": {"latitude": 10.77, "longitude": 106.7}},
-            "contact": {"contact": {"phone_number": extra.get("phone", "+84912345678"), "first_name": "A",
-                                    "user_id": extra.get("contact_user", user_id)}},
-            "poll": {"poll": {"id": "p1", "question": "?", "options": [], "total_voter_count": 0, "is_closed": False,
-                              "is_anonymous": True, "type": "regular", "allows_multiple_answers": False}},
+            "contact": {
+                "contact": {
+                    "phone_number": extra.get("phone", "+84912345678"),
+                    "first_name": "A",
+                    "user_id": extra.get("contact_user", user_id),
+                }
+            },
+            "poll": {
+                "poll": {
+                    "id": "p1",
+                    "question": "?",
+                    "options": [],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": True,
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                }
+            },
         }
         content = dict(contents[kind])
         if caption:
@@ -192,8 +221,14 @@ class FakeTelegram:
         return self._push({"message": self._new_message(user_id, **content)})
 
     def edit(self, user_id: int, message_id: int, text: str) -> int:
-        message = {"message_id": message_id, "date": int(time.time()) - 5, "chat": self._private(user_id),
-                   "from": self._user(user_id), "text": text, "edit_date": int(time.time())}
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()) - 5,
+            "chat": self._private(user_id),
+            "from": self._user(user_id),
+            "text": text,
+            "edit_date": int(time.time()),
+        }
         return self._push({"edited_message": message})
 
     def group_message(self, chat_id: int, user_id: int, text: str, chat_type: str = "group") -> int:
@@ -298,8 +333,9 @@ class FakeTelegram:
         raise ConnectionResetError("dropped by the fake server")
 
     async def _api_getMe(self, params: dict[str, Any]) -> web.Response:
-        return _ok({**BOT, "can_join_groups": False, "can_read_all_group_messages": False,
-                    "supports_inline_queries": False})
+        return _ok(
+            {**BOT, "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        )
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> web.Response:
         if self.webhook is not None:
@@ -400,7 +436,10 @@ class FakeTelegram:
             sent = self.by_id.get((chat_id, message_id))
         if sent is None:
             return _error(400, "Bad Request: message to edit not found")
-        checked = self._check_text(str(params.get("text") or sent.html), params if text else {"reply_markup": params.get("reply_markup"), "parse_mode": "HTML"})
+        checked = self._check_text(
+            str(params.get("text") or sent.html),
+            params if text else {"reply_markup": params.get("reply_markup"), "parse_mode": "HTML"},
+        )
         if isinstance(checked, web.Response):
             return checked
         new_text, markup, buttons = checked
@@ -449,14 +488,20 @@ class FakeTelegram:
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> web.Response:
         with self._lock:
-            self.webhook = {"url": params["url"], "secret_token": params.get("secret_token"),
-                            "allowed_updates": _json(params.get("allowed_updates"))}
+            self.webhook = {
+                "url": params["url"],
+                "secret_token": params.get("secret_token"),
+                "allowed_updates": _json(params.get("allowed_updates")),
+            }
         return _ok(True)
 
     async def _api_getWebhookInfo(self, params: dict[str, Any]) -> web.Response:
         with self._lock:
-            info = {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                    "pending_update_count": len(self._updates)}
+            info = {
+                "url": (self.webhook or {}).get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
         return _ok(info)
 
     async def _api_leaveChat(self, params: dict[str, Any]) -> web.Response:
