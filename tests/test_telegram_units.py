@@ -36,7 +36,7 @@ def test_escaped_text_round_trips(text: str) -> None:
 
 
 def test_split_keeps_paragraphs_whole_and_under_the_limit() -> None:
-    paragraphs = [("đoạn %d " % i) + "chữ " * 400 for i in range(5)]
+    paragraphs = [f"đoạn {i} " + "chữ " * 400 for i in range(5)]
     parts = split_text("\n\n".join(paragraphs))
     assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
     assert "\n\n".join(parts).split("\n\n") == [p.strip("\n") for p in paragraphs]
