@@ -69,25 +69,40 @@ class OutboxQueue:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def due(self, channel: str, limit: int = 500, skip_people: frozenset[int] = frozenset()) -> list[PendingDelivery]:
-        """Pending rows whose time has come, oldest first; a row still waiting holds back that person's later rows."""
+    def due(self, channel: str, limit: int = 100, skip_people: frozenset[int] = frozenset()) -> list[PendingDelivery]:
+        """Each person's oldest pending row, when its time has come (a row still waiting holds back the later ones).
+
+        One row per person: a person's next row is picked once this one is done, so order is kept. Only the
+        rows returned are loaded whole (decrypted); the scan reads ids and times only.
+        """
         now = self._clock.now()
         with self._uow_factory() as uow:
+            scan = uow.session.execute(
+                select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.next_attempt_at)
+                .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.PENDING)
+                .order_by(OutboxMessage.id)
+                .limit(max(limit * 20, 1000))
+            ).all()
+            seen: set[int] = set(skip_people)
+            chosen: list[int] = []
+            for outbox_id, person_id, next_attempt_at in scan:
+                if person_id in seen:
+                    continue
+                seen.add(person_id)
+                if next_attempt_at <= now:
+                    chosen.append(outbox_id)
+                    if len(chosen) >= limit:
+                        break
+            if not chosen:
+                return []
             rows = uow.session.execute(
                 select(OutboxMessage, Person.external_id, Person.unreachable)
                 .join(Person, Person.id == OutboxMessage.person_id)
-                .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.PENDING)
+                .where(OutboxMessage.id.in_(chosen))
                 .order_by(OutboxMessage.id)
-                .limit(limit)
             ).all()
-            held: set[int] = set(skip_people)
             ready: list[PendingDelivery] = []
             for row, recipient, unreachable in rows:
-                if row.person_id in held:
-                    continue
-                if row.next_attempt_at > now:
-                    held.add(row.person_id)
-                    continue
                 buttons = tuple(Button(b["label"], b["payload"]) for b in json.loads(row.buttons or "[]"))
                 ready.append(
                     PendingDelivery(

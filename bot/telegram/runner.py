@@ -68,17 +68,20 @@ class TelegramChannel:
 
     async def run(self) -> int:
         bot = self.application.bot
-        executor = ThreadPoolExecutor(self.tg.telegram_workers, thread_name_prefix="hotline-core")
+        # SQLite has one writer: one database thread avoids lock convoys; PostgreSQL locks rows.
+        workers = 1 if self.app.engine.dialect.name == "sqlite" else self.tg.telegram_workers
+        executor = ThreadPoolExecutor(workers, thread_name_prefix="hotline-db")
         loop = asyncio.get_running_loop()
         async with self.application:  # getMe, HTTP pools; closed on the way out
-            self.sender = TelegramSender(bot, OutboxQueue(self.app.uow, self.app.clock), self._shorten, self.tg)
+            queue = OutboxQueue(self.app.uow, self.app.clock)
+            self.sender = TelegramSender(bot, queue, self._shorten, self.tg, executor)
             queues = PersonQueues(self.app.dialogue.process_person, executor, self.sender.notify)
             receiver = Receiver(self.app, queues, self.sender, executor, lambda: bot.username)
             self.app.extensions[CHAT_COMMANDS_HOOK] = chat_commands_hook(bot, loop, CHANNEL)
             await set_user_commands(bot)
             leftovers = await loop.run_in_executor(executor, self.app.dialogue.process_pending)
             log.info("telegram channel started", extra={"leftovers": leftovers, "webhook": bool(self.tg.webhook_url)})
-            scheduler = start_scheduler(self.app, self.tg.telegram_tick_seconds, self.sender.notify)
+            scheduler = start_scheduler(self.app, self.tg.telegram_tick_seconds, self.sender.notify, executor)
             sending = asyncio.create_task(self.sender.run(self.stop))
             receiving = asyncio.create_task(self._receive(receiver))
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -13,12 +14,14 @@ from services.bootstrap import App
 log = logging.getLogger(__name__)
 
 
-def start_scheduler(app: App, every_s: float, after: Callable[[], None]) -> AsyncIOScheduler:
-    """APScheduler 3 on the running loop; the tick runs in a worker thread, one at a time."""
+def start_scheduler(
+    app: App, every_s: float, after: Callable[[], None], db: Executor | None = None
+) -> AsyncIOScheduler:
+    """APScheduler 3 on the running loop; the tick runs on the database threads, one at a time."""
 
     async def tick() -> None:
         try:
-            await asyncio.to_thread(app.run_due)
+            await asyncio.get_running_loop().run_in_executor(db, app.run_due)
         except Exception:
             log.exception("due work failed; next tick tries again")
         after()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import timedelta
 from itertools import groupby
+from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -24,6 +27,7 @@ from services.i18n import _
 from services.outbox import OutboxQueue, PendingDelivery
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 UNREACHABLE = ("bot was blocked", "user is deactivated", "chat not found", "bot can't initiate", "kicked")
 GROUP_NOTICE_EVERY_S = 3600.0
 
@@ -50,7 +54,9 @@ class TelegramSender:
         queue: OutboxQueue,
         shorten: Callable[[str], str],
         settings: TelegramSettings,
+        db: Executor | None = None,
     ) -> None:
+        self._db = db
         self._bot = bot
         self._queue = queue
         self._shorten = shorten
@@ -72,8 +78,9 @@ class TelegramSender:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set() and self.fatal is None:
             self._wake.clear()
+            room = 2 * self._settings.telegram_global_rate - len(self._busy)  # enough to keep the limit busy
             try:
-                rows = await asyncio.to_thread(self._queue.due, CHANNEL, 500, frozenset(self._busy))
+                rows = await self._call(self._queue.due, CHANNEL, room, frozenset(self._busy)) if room > 0 else []
             except Exception:
                 log.exception("outbox unavailable; retrying")
                 rows = []
@@ -87,7 +94,7 @@ class TelegramSender:
         timeout = self._settings.telegram_outbox_poll_seconds
         if not had_rows and not self._busy:
             try:
-                due_in = await asyncio.to_thread(self._queue.next_due_in, CHANNEL)
+                due_in = await self._call(self._queue.next_due_in, CHANNEL)
             except Exception:
                 due_in = None
             if due_in is not None:
@@ -133,7 +140,7 @@ class TelegramSender:
                 self.stats["retry_after"] += 1
                 self._chats.get(chat_id).block(seconds)
                 log.warning("telegram asked to slow down", extra={"outbox": row.id, "retry_after_s": seconds})
-                await asyncio.to_thread(self._queue.retry, row.id, seconds, "429 retry_after", count_attempt=False)
+                await self._call(self._queue.retry, row.id, seconds, "429 retry_after", count_attempt=False)
                 return False
             except InvalidToken as exc:
                 raise FatalTelegramError("the bot token was refused") from exc
@@ -141,17 +148,17 @@ class TelegramSender:
                 unreachable = is_unreachable(exc)
                 self.stats["failed"] += 1
                 log.warning("message refused", extra={"outbox": row.id, "unreachable": unreachable})
-                await asyncio.to_thread(self._queue.failed, row, exc.message, unreachable=unreachable)
+                await self._call(self._queue.failed, row, exc.message, unreachable=unreachable)
                 return True
             except NetworkError as exc:
                 self.stats["network_errors"] += 1
                 delay = self._backoff(row.attempts)
                 log.warning("network error; will retry", extra={"outbox": row.id, "delay_s": round(delay, 2)})
-                await asyncio.to_thread(self._queue.retry, row.id, delay, f"network: {type(exc).__name__}")
+                await self._call(self._queue.retry, row.id, delay, f"network: {type(exc).__name__}")
                 return False
             if not last:
-                await asyncio.to_thread(self._queue.part_sent, row.id, index + 1)
-        await asyncio.to_thread(self._queue.sent, row)
+                await self._settle(self._queue.part_sent, row.id, index + 1)
+        await self._settle(self._queue.sent, row)
         self.stats["sent"] += 1
         return True
 
@@ -161,8 +168,24 @@ class TelegramSender:
 
     async def _markup(self, row: PendingDelivery) -> InlineKeyboardMarkup | None:
         if any(len(b.payload.encode("utf-8")) > MAX_CALLBACK_BYTES for b in row.buttons):
-            return await asyncio.to_thread(keyboard, row.buttons, self._shorten)
+            return await self._call(keyboard, row.buttons, self._shorten)
         return keyboard(row.buttons, self._shorten)
+
+    async def _call(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Database work off the event loop, on the channel's database threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._db, functools.partial(fn, *args, **kwargs))
+
+    async def _settle(self, fn: Callable[..., object], *args: object) -> None:
+        """Record what Telegram accepted: retried until the database takes it, or the row would go twice."""
+        delay = 0.05
+        while True:
+            try:
+                await self._call(fn, *args)
+                return
+            except Exception:
+                log.warning("delivery not recorded yet; retrying", extra={"delay_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def _backoff(self, attempts: int) -> float:
         base = self._settings.telegram_retry_base_seconds * (2 ** min(attempts, 16))

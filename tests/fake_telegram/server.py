@@ -47,6 +47,7 @@ class SentMessage:
     at: float
     reply_markup: dict[str, Any] | None = None
     edits: list[str] = field(default_factory=list)
+    wall: float = field(default_factory=time.time)
 
 
 class FakeTelegram:
@@ -80,6 +81,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self.blocked: set[int] = set()
         self.injected_at: dict[int, float] = {}
+        self.injected_wall: dict[int, tuple[float, str]] = {}  # update_id → (time.time(), "chat:message")
         self.confirmed: set[int] = set()
         self.too_many = 0  # 429s answered because a limit was exceeded (not injected faults)
         self.calls: dict[str, int] = defaultdict(int)
@@ -156,6 +158,9 @@ class FakeTelegram:
             update["update_id"] = update_id
             self._updates.append(update)
             self.injected_at[update_id] = time.monotonic()
+            message = update.get("message") or update.get("edited_message") or {}
+            key = f"{message['chat']['id']}:{message['message_id']}" if message else ""
+            self.injected_wall[update_id] = (time.time(), key)
         self._wake()
         return update_id
 
