@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -92,8 +90,10 @@ def main() -> int:
         total = len(burst_users) * len(script)
         wait_handled(engine, total, timeout=600)
         burst_s = last_handled(engine) - start
-        print(f"burst: {total} updates injected in {injected:.2f}s, all handled in {burst_s:.2f}s "
-              f"→ {total / burst_s:.0f} updates/s")
+        print(
+            f"burst: {total} updates injected in {injected:.2f}s, all handled in {burst_s:.2f}s "
+            f"→ {total / burst_s:.0f} updates/s"
+        )
 
         # Phase 2: steady rate.
         steady_total = len(steady_users) * len(script)
@@ -109,12 +109,16 @@ def main() -> int:
                 sent += 1
         wait_handled(engine, total + steady_total, timeout=600)
         queued = queue_latencies(engine, server, set(steady_users))
-        print(f"steady: {steady_total} updates at {args.steady_rate:.0f}/s → update→reply queued "
-              f"p50 {percentile(queued, 0.5) * 1000:.1f} ms, p99 {percentile(queued, 0.99) * 1000:.1f} ms, "
-              f"max {max(queued) * 1000:.1f} ms")
+        print(
+            f"steady: {steady_total} updates at {args.steady_rate:.0f}/s → update→reply queued "
+            f"p50 {percentile(queued, 0.5) * 1000:.1f} ms, p99 {percentile(queued, 0.99) * 1000:.1f} ms, "
+            f"max {max(queued) * 1000:.1f} ms"
+        )
         burst_queued = queue_latencies(engine, server, set(burst_users))
-        print(f"burst (over capacity): update→reply queued p50 {percentile(burst_queued, 0.5) * 1000:.0f} ms, "
-              f"p99 {percentile(burst_queued, 0.99) * 1000:.0f} ms")
+        print(
+            f"burst (over capacity): update→reply queued p50 {percentile(burst_queued, 0.5) * 1000:.0f} ms, "
+            f"p99 {percentile(burst_queued, 0.99) * 1000:.0f} ms"
+        )
 
         # Drain the outbox at the global limit.
         drain_start = time.time()
@@ -211,13 +215,21 @@ def queue_latencies(engine, server: FakeTelegram, users: set[int]) -> list[float
     return out
 
 
-def report_delivery(engine, server: FakeTelegram, users: list[int], drain_start: float, drain_s: float,  # type: ignore[no-untyped-def]
-                    global_rate: int) -> None:
+def report_delivery(
+    engine,
+    server: FakeTelegram,
+    users: list[int],
+    drain_start: float,
+    drain_s: float,  # type: ignore[no-untyped-def]
+    global_rate: int,
+) -> None:
     with engine.connect() as conn:
-        outbox = conn.execute(text("select count(*), sum(case when status='sent' then 1 else 0 end), "
-                                   "sum(attempts) from outbox")).one()
-        inbox = conn.execute(text("select count(*), sum(attempts), "
-                                  "sum(case when status='handled' then 1 else 0 end) from inbox")).one()
+        outbox = conn.execute(
+            text("select count(*), sum(case when status='sent' then 1 else 0 end), sum(attempts) from outbox")
+        ).one()
+        inbox = conn.execute(
+            text("select count(*), sum(attempts), sum(case when status='handled' then 1 else 0 end) from inbox")
+        ).one()
     rows, sent, attempts = int(outbox[0]), int(outbox[1] or 0), int(outbox[2] or 0)
     received = len(server.sent)
     windows: dict[int, int] = {}
@@ -232,16 +244,22 @@ def report_delivery(engine, server: FakeTelegram, users: list[int], drain_start:
         later = [m.wall for m in server.messages(chat) if m.wall >= wall]
         if later:
             first_reply.append(later[0] - wall)
-    print(f"outbound: {received} messages received by the server for {rows} outbox rows ({sent} marked sent, "
-          f"{attempts - sent} extra attempts); drain {rate:.1f} msg/s with the limit at {global_rate}/s, "
-          f"busiest second {busiest}")
+    print(
+        f"outbound: {received} messages received by the server for {rows} outbox rows ({sent} marked sent, "
+        f"{attempts - sent} extra attempts); drain {rate:.1f} msg/s with the limit at {global_rate}/s, "
+        f"busiest second {busiest}"
+    )
     print(f"429 received by the bot: {server.too_many}")
-    print(f"update → reply received (queued behind the {global_rate}/s limit): "
-          f"p50 {percentile(first_reply, 0.5):.1f} s, p99 {percentile(first_reply, 0.99):.1f} s")
+    print(
+        f"update → reply received (queued behind the {global_rate}/s limit): "
+        f"p50 {percentile(first_reply, 0.5):.1f} s, p99 {percentile(first_reply, 0.99):.1f} s"
+    )
     lost_in = len(server.injected_wall) - int(inbox[0])
     duplicated_turns = int(inbox[1] or 0) - int(inbox[2] or 0)
-    print(f"lost updates: {lost_in + (int(inbox[0]) - int(inbox[2] or 0))}, updates handled twice: {duplicated_turns}, "
-          f"lost replies: {rows - received if received < rows else 0}, duplicated replies: {max(0, received - rows)}")
+    print(
+        f"lost updates: {lost_in + (int(inbox[0]) - int(inbox[2] or 0))}, updates handled twice: {duplicated_turns}, "
+        f"lost replies: {rows - received if received < rows else 0}, duplicated replies: {max(0, received - rows)}"
+    )
 
 
 if __name__ == "__main__":
