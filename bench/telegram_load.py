@@ -239,7 +239,7 @@ def report_delivery(
     in_drain = [m for m in server.sent if m.wall >= drain_start]
     rate = len(in_drain) / drain_s if drain_s else float("nan")
     first_reply = []
-    for update_id, (wall, key) in server.injected_wall.items():
+    for wall, key in server.injected_wall.values():
         chat = int(key.split(":")[0])
         later = [m.wall for m in server.messages(chat) if m.wall >= wall]
         if later:
