@@ -52,6 +52,7 @@ def configure_logging(level: str = "INFO", stream: Any = None, file: Path | None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs request URLs (with the bot token in them) at INFO.
-    for noisy in ("httpx", "httpcore", "telegram.ext", "apscheduler"):
+    # httpx logs request URLs (with the bot token in them) at INFO; python-telegram-bot logs request
+    # parameters (message texts) at DEBUG.
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

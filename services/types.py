@@ -18,7 +18,8 @@ class MessageKind(StrEnum):
     VIDEO = "video"
     DOCUMENT = "document"
     LOCATION = "location"
-    CONTACT = "contact"
+    CONTACT = "contact"  # text: the sender's own phone number when they shared it, else empty
+    EDITED = "edited"  # a message changed after it was sent; text: its new text
     OTHER = "other"
 
 

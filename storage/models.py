@@ -148,6 +148,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Channels that split a long text into parts record how many went out, so a retry never repeats one.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class HandoffRequest(Base):

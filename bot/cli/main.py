@@ -36,8 +36,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("HOTLINE_TELEGRAM_TOKEN is not set: starting the console chat instead.", file=sys.stderr)
         args.user = "console-user"
         return cmd_chat(args)
-    print("The Telegram channel is not part of this version yet (see the Telegram issue).", file=sys.stderr)
-    return 2
+    from bot.telegram.runner import run_telegram
+    from services.bootstrap import build_app
+    from services.logging_setup import configure_logging
+
+    configure_logging(settings.log_level)
+    app = build_app(settings)
+    try:
+        return run_telegram(app)
+    finally:
+        app.close()
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

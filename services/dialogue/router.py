@@ -84,6 +84,11 @@ class Router:
             return
         active = self._flows.get(turn.state.flow or "")
         if turn.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
+            # A caption or an edited text can carry a crisis too: it is answered whatever carried it.
+            signal = detect(turn.text, turn.parse) if turn.text else None
+            if signal is not None:
+                self._on_crisis(turn, signal, active)
+                return
             if active is not None and getattr(active, "accepts_media", False):
                 active.handle(turn)
             else:
@@ -119,6 +124,11 @@ class Router:
 
     # --- non-text -------------------------------------------------------------------------------
     def _unsupported(self, turn: Turn) -> None:
+        if turn.kind == MessageKind.EDITED:
+            turn.say(
+                _("I saw that you edited a message. I only read new messages: please send the corrected text again.")
+            )
+            return
         turn.say(
             _("Sorry, I can only read text messages for now. Please type your question, or press a button below."),
             main_menu_buttons() if turn.has_consent else (),

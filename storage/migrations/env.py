@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import button_payloads  # noqa: F401 - registers its table for autogenerate
 from storage.db import build_engine
 from storage.models import Base
 

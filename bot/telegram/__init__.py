@@ -1,0 +1,1 @@
+"""The Telegram channel (python-telegram-bot): durable inbox, per-person order, rate-limited outbox sender."""
