@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from services.bootstrap import App, build_app
 from services.clock import FakeClock
 from services.dialogue.service import DialogueService
+from services.dialogue.turn import Turn
 from services.nlu.embedded import EmbeddedNlu
 from services.types import MessageKind
 from storage.models import InboxMessage, InboxStatus
@@ -127,3 +128,22 @@ def test_database_failure_while_handling_keeps_the_message(app: App, monkeypatch
     delivered: list[str] = []
     app.outbox.drain("test", lambda m: delivered.append(m.text))
     assert any("methadone" in t.lower() for t in delivered)
+
+
+def test_a_message_that_breaks_the_core_is_set_aside(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    chat = Chat(app)
+    chat.consent()
+    real_route = app.router.route
+
+    def breaking(turn: Turn) -> None:
+        if turn.text == "boom":
+            raise RuntimeError("a bug")
+        real_route(turn)
+
+    monkeypatch.setattr(app.router, "route", breaking)
+    assert "gửi lại" in texts(chat.say("boom"))
+    assert "methadone" in texts(chat.say("methadone là gì")).lower(), "later messages are not blocked"
+    with app.uow() as uow:
+        statuses = list(uow.session.scalars(select(InboxMessage.status).order_by(InboxMessage.id)))
+    assert statuses[-2:] == [InboxStatus.FAILED, InboxStatus.HANDLED]
+    assert app.dialogue.process_pending() == 0

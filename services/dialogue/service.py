@@ -112,6 +112,28 @@ class DialogueService:
         return len(pending)
 
     def process(self, inbox_id: int) -> None:
+        """Handle one stored message; a message that breaks the core is set aside, never retried forever."""
+        try:
+            self._turn(inbox_id)
+        except OperationalError:
+            raise  # the database is busy or away: the message stays pending and is retried
+        except Exception as exc:
+            log.exception("turn failed; message set aside", extra={"inbox": inbox_id, "error": type(exc).__name__})
+            self._set_aside(inbox_id)
+
+    def _set_aside(self, inbox_id: int) -> None:
+        """Mark the message failed and tell the person kindly, so their next messages are not blocked."""
+        with self._uow_factory() as uow:
+            message = uow.inbox.get(inbox_id)
+            if message.status != InboxStatus.PENDING:
+                return
+            now = self._clock.now()
+            uow.inbox.mark(inbox_id, InboxStatus.FAILED, now)
+            text = _("Sorry, something went wrong with that message. Please send it again in other words.")
+            send_message(uow, message.person_id, text, (), now)
+            uow.commit()
+
+    def _turn(self, inbox_id: int) -> None:
         """One turn in one transaction: lock the person, route the message, write replies to the outbox."""
         with self._uow_factory() as uow:
             message = uow.inbox.get(inbox_id)
