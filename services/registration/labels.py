@@ -37,7 +37,7 @@ def representative_label(value: str) -> str:
 def substance_label(value: str) -> str:
     return {
         "methamphetamine": _("crystal meth (methamphetamine)"),
-        "heroin": _("heroin"),
+        "heroin": _("heroin (white powder)"),
         "ketamine": _("ketamine"),
         "cannabis": _("cannabis"),
         "mdma": _("ecstasy pills (MDMA)"),

@@ -127,7 +127,7 @@ def question(form: Form, key: str, province: Place | None = None) -> Prompt:
         )
     if key == "substances":
         text = _("Which substances have you used?") if own else _("Which substances has {name} used?").format(name=name)
-        text += " " + _("Press one or more, then “Done”, or type them in your own words.")
+        text += " " + _("Press one or more, then “Done, that is all”, or type them in your own words.")
         return text, substance_buttons([])
     if key == "treatment_form":
         return _("Which form of treatment would you prefer?"), tuple(Button(form_label(v), FORM + v) for v in FORMS)
@@ -153,15 +153,15 @@ def question(form: Form, key: str, province: Place | None = None) -> Prompt:
 def substance_buttons(chosen: list[str]) -> tuple[Button, ...]:
     buttons = [Button(substance_label(v), SUB + v) for v in SUBSTANCES if v not in chosen]
     if chosen:
-        buttons.append(Button(_("Done"), SUB_DONE))
+        buttons.append(Button(_("Done, that is all"), SUB_DONE))
     else:
-        buttons.append(Button(_("Not sure"), SUB_UNKNOWN))
+        buttons.append(Button(_("I am not sure"), SUB_UNKNOWN))
     return tuple(buttons)
 
 
 def substances_so_far(chosen: list[str]) -> Prompt:
     return (
-        _("Noted: {substances}. Anything else? Press another one, or “Done”.").format(
+        _("Noted: {substances}. Anything else? Press another one, or “Done, that is all”.").format(
             substances=substances_text(chosen)
         ),
         substance_buttons(chosen),
@@ -170,7 +170,7 @@ def substances_so_far(chosen: list[str]) -> Prompt:
 
 def suggestion(form: Form, key: str, value: object) -> Prompt:
     """A value said earlier in the conversation, offered for confirmation instead of asking again."""
-    buttons = (Button(_("Yes, that is right"), YES), Button(_("No"), NO))
+    buttons = (Button(_("Yes, that is right"), YES), Button(_("No, something else"), NO))
     if key == "for_whom":
         texts = {
             "self": _("Are you registering yourself?"),
@@ -236,10 +236,10 @@ def reask(key: str, problem: Invalid | None, province: Place | None = None) -> s
     if key == "ward":
         return _(
             "I could not find that commune or ward in {province}. Please check the new name (since July 2025), "
-            "or press “Not sure” and staff will help."
+            "or press “Not sure: staff will help”."
         ).format(province=province.name if province else "")
     if key == "substances":
-        return _("I did not recognise that. Please choose from the buttons, or press “Not sure”.")
+        return _("I did not recognise that. Please choose from the buttons, or press “I am not sure”.")
     if key == "citizen_id":
         return _("A citizen ID (CCCD) number has exactly 12 digits. Please check it, or skip this question.")
     if key == "note":
@@ -259,7 +259,7 @@ def summary(form: Form) -> Prompt:
     return text, (
         Button(_("Confirm and send"), CONFIRM),
         Button(_("Edit an answer"), EDIT),
-        Button(_("Stop"), CANCEL),
+        Button(_("Stop for now"), CANCEL),
     )
 
 
@@ -269,14 +269,14 @@ def edit_choices(form: Form) -> Prompt:
         "full_name": _("Full name"),
         "birth": _("Date of birth / age"),
         "rep_name": _("Legal representative"),
-        "phone": _("Phone"),
+        "phone": _("Phone number"),
         "province": _("Province/city"),
         "ward": _("Commune/ward"),
         "substances": _("Substances"),
         "treatment_form": _("Form of treatment"),
         "contact_time": _("Time to call"),
         "citizen_id": _("Citizen ID (CCCD)"),
-        "note": _("Note"),
+        "note": _("Note for staff"),
     }
     keys = [k for k in labels if k != "rep_name" or form.minor]
     return _("Which answer would you like to change?"), tuple(Button(labels[k], FIELD + k) for k in keys)
