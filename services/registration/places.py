@@ -103,7 +103,7 @@ def _wards(province_code: int) -> dict[str, list[Place]]:
     for ward in Ward.iter_all():
         if int(ward.province_code) != province_code:
             continue
-        place = Place(int(ward.code), ward.name)
+        place = Place(int(ward.code), " ".join(ward.name.split()))
         full = _norm(ward.name)
         short = _norm(ward.name.split(" ", 2)[-1] if ward.name.startswith("Đặc khu") else ward.name.split(" ", 1)[-1])
         for key in {full, short, short.replace(" ", "")}:

@@ -314,7 +314,7 @@ def next_steps(code: str, form: Form) -> str:
     lines = [
         _("Thank you. Your registration has been received. Your reference code is {code}.").format(code=code),
         _("What happens next:"),
-        _("• Hotline staff will call {phone} ({time}) to guide you; the call is free.").format(
+        _("• Hotline staff will call {phone} to guide you, at the time you chose: {time}. The call is free.").format(
             phone=display_phone(v.get("phone", "")), time=contact_time_label(v.get("contact_time", "")).lower()
         ),
         _(

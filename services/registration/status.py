@@ -33,7 +33,7 @@ def show_status(turn: Turn, code: str | None = None) -> None:
             + status_explanation(Status(found.status))
         )
         return
-    own = registrations.for_person(turn.person.id)
+    own = [r for r in registrations.for_person(turn.person.id) if r.erased_at is None]
     unfinished = registrations.draft(turn.person.id) is not None and turn.state.flow != FLOW
     if not own and not unfinished:
         turn.say(
