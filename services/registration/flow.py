@@ -240,6 +240,9 @@ class RegistrationFlow:
             turn.say(p.next_steps(registration.code, form), main_menu_buttons())
             return None
         if choice == p.EDIT:
+            key = match_keywords(turn.text, EDIT_WORDS) if turn.payload is None else None
+            if key is not None:
+                return self._edit_field(turn, form, key)
             turn.say(*p.edit_choices(form))
             return EDIT
         turn.say(*p.summary(form))
@@ -251,13 +254,16 @@ class RegistrationFlow:
             key = turn.payload[len(p.FIELD) :]
         elif turn.payload is None:
             key = match_keywords(turn.text, EDIT_WORDS)
-        if key == "rep_name":
-            form.clear("rep_relation")
         if key not in EDIT_WORDS:
             turn.say(*p.edit_choices(form))
             return EDIT
+        return self._edit_field(turn, form, key)
+
+    def _edit_field(self, turn: Turn, form: Form, key: str) -> str:
+        """Forget one answer (and those depending on it); the questions come again, then the summary."""
+        if key == "rep_name":
+            form.clear("rep_relation")
         form.clear(key)
-        form.meta["editing"] = True
         return self._next(turn, form)
 
     def _field(self, turn: Turn, form: Form, key: str) -> str | None:
@@ -467,7 +473,6 @@ class RegistrationFlow:
     def _next(self, turn: Turn, form: Form) -> str:
         key = form.missing()
         if key is None:
-            form.meta.pop("editing", None)
             turn.say(*p.summary(form))
             return SUMMARY
         self._ask(turn, form, key)
