@@ -206,3 +206,21 @@ def test_the_relation_entity_needs_no_question(app: App) -> None:
     offer = chat.press("reg:consent:yes")
     assert texts(offer).startswith("Bạn đăng ký cho con của mình")
     assert ADULT["name"] not in texts(offer)
+
+
+def test_skip_words_skip_optional_questions_and_cancel_elsewhere(app: App) -> None:
+    chat = Chat(app)
+    chat.consent()
+    chat.press("menu:register")
+    chat.press("reg:consent:yes")
+    chat.press("reg:who:self")
+    assert "muốn dừng đăng ký" in texts(chat.say("bỏ qua"))
+    chat.press("reg:cancel:back")
+    for answer in ("Nguyễn Văn Minh", "1990", "0912 345 678", "hue", "chua ro", "heroin"):
+        chat.say(answer)
+    chat.press("reg:form:methadone")
+    chat.press("reg:time:anytime")
+    assert "Có điều gì cán bộ nên biết" in texts(chat.say("bỏ qua"))
+    summary = texts(chat.say("thôi"))
+    assert "Số CCCD: không cung cấp" in summary and "Ghi chú: không cung cấp" in summary
+    assert "Huế (chưa rõ xã/phường)" in summary

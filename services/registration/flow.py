@@ -52,6 +52,7 @@ EDIT = "edit"
 CANCEL_CONFIRM = "cancel_confirm"
 CONFIDENT = 0.8
 NAME_FIELDS = frozenset({"full_name", "rep_name"})
+OPTIONAL_FIELDS = frozenset({"citizen_id", "note"})
 # Confident intents that mean "a question, not an answer": answered, then the form question comes back.
 QUESTIONS = frozenset({"help", "bot_challenge", "check_registration_status", "request_counsellor", "ask_cost"})
 SKIP_ANSWERS = frozenset({"khong", "ko", "k", "khong co", "khong co gi", "bo qua", "skip", "thoi", "khong can"})
@@ -172,7 +173,10 @@ class RegistrationFlow:
             turn.say(_("Whenever you are ready, let us go on with the registration (or type /cancel to stop)."))
             self._ask(turn, form, step)
             return step
-        if payload == p.CANCEL or (payload is None and step != CANCEL_CONFIRM and self._intent(turn) == "cancel"):
+        typed_cancel = payload is None and step != CANCEL_CONFIRM and self._intent(turn) == "cancel"
+        if typed_cancel and step in OPTIONAL_FIELDS and self._skipped(turn):
+            typed_cancel = False  # "thôi" / "không" to an optional question skips it
+        if payload == p.CANCEL or typed_cancel:
             self.ask_cancel(turn)
             return None
         handlers: dict[str, Callable[[Turn, Form], str | None]] = {

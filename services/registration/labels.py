@@ -23,6 +23,18 @@ def for_whom_label(value: str) -> str:
     }.get(value, value)
 
 
+def for_whom_note(value: str) -> str:
+    """For staff and counsellors: who filled the form in, about whom."""
+    return {
+        "self": _("registers themself"),
+        "child": _("registered by a parent for their child"),
+        "spouse": _("registered by the husband or wife"),
+        "sibling": _("registered by a brother or sister"),
+        "parent": _("registered by their son or daughter"),
+        "friend": _("registered by a friend or someone else"),
+    }.get(value, value)
+
+
 def representative_label(value: str) -> str:
     return {
         "mother": _("Mother"),

@@ -16,7 +16,7 @@ from services.registration.codes import new_code
 from services.registration.form import Form
 from services.registration.labels import (
     contact_time_label,
-    for_whom_label,
+    for_whom_note,
     form_label,
     substances_text,
 )
@@ -292,7 +292,7 @@ def registration_summary(uow: UnitOfWork, person_id: int) -> str | None:
         _("Registration {code} ({status}, sent {date})").format(
             code=r.code, status=status_label(r.status), date=r.created_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
         ),
-        for_whom_label(r.for_whom),
+        for_whom_note(r.for_whom),
     ]
     if birth is not None:
         parts.append(_("{age} years old").format(age=birth.age))
