@@ -358,6 +358,10 @@ class RegistrationFlow:
     def _place(self, turn: Turn, form: Form, key: str) -> bool | None:
         province = self._province(form)
         picked = _payload_value(turn, p.PICK)
+        if turn.payload == p.PICK_NONE:
+            form.meta.pop("choices", None)
+            turn.say(*p.question(form, key, province))
+            return False
         if picked is not None:
             if picked.isdigit() and int(picked) in form.meta.get("choices", []):
                 place = province_by_code(int(picked)) if key == "province" else None
