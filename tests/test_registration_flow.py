@@ -11,7 +11,8 @@ from services.bootstrap import App
 from services.clock import FakeClock
 from services.registration.feature import SUMMARY_HOOK
 from services.registration.masking import DELETED
-from services.registration.service import registration_summary, repo
+from services.registration.service import repo
+from services.registration.staff import registration_summary
 from storage.models import AuditLog, CrisisEvent
 from storage.registration_models import Registration, RegistrationDraft
 from tests.conftest import START, AppFactory

@@ -17,14 +17,8 @@ from typing import Any
 from bot.cli.common import open_app, print_rows
 from services.bootstrap import App
 from services.registration.places import NoMatch, Place, match_province
-from services.registration.service import (
-    RegistrationNotFoundError,
-    StatusChange,
-    set_status,
-    staff_export,
-    staff_list,
-    staff_show,
-)
+from services.registration.service import RegistrationNotFoundError, StatusChange, set_status
+from services.registration.staff import staff_export, staff_list, staff_show
 from services.registration.statuses import Status, parse_status
 
 LIST_COLUMNS = ("code", "status", "created", "for_whom", "name", "age", "phone", "province", "form", "contact_time")

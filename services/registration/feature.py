@@ -19,9 +19,9 @@ from services.registration.service import (
     erase_registrations,
     expire_drafts,
     purge_closed,
-    registration_summary,
     repo,
 )
+from services.registration.staff import registration_summary
 from services.registration.status import show_status, status_intent
 
 SUMMARY_HOOK = "registration.summary"  # (uow, person_id) -> str | None, masked, for the counsellor's card

@@ -1,4 +1,7 @@
-"""The registration conversation: consent by button, one question at a time, summary, edit, submit."""
+"""The registration conversation: consent by button, one question at a time, summary, edit, submit.
+
+Reading each answer is in `answers`; the words said are in `prompts`.
+"""
 
 from __future__ import annotations
 
@@ -10,39 +13,19 @@ from services.crisis.detector import CrisisSignal
 from services.dialogue.menus import main_menu_buttons
 from services.dialogue.router import Router
 from services.dialogue.turn import Turn
-from services.i18n import LOCAL_TZ, _
+from services.i18n import _
 from services.registration import prompts as p
+from services.registration.answers import TAKERS, province_of, skipped
 from services.registration.form import Form
-from services.registration.labels import CONTACT_TIMES, FOR_WHOM, FORMS, REPRESENTATIVES, SUBSTANCES
 from services.registration.parsers import (
-    FOR_WHOM_WORDS,
-    FORM_WORDS,
-    REPRESENTATIVE_WORDS,
     Invalid,
-    Reason,
     folded_words,
     match_keywords,
-    parse_birth,
-    parse_citizen_id,
-    parse_contact_time,
-    parse_name,
-    parse_note,
-    parse_phone,
-    parse_substances,
-    says_unknown,
 )
 from services.registration.places import (
-    Choices,
-    NoMatch,
-    Place,
-    match_province,
-    match_ward,
-    province_by_code,
     province_by_name,
-    ward_by_code,
 )
 from services.registration.service import FLOW, collect_suggestions, repo, submit
-from services.types import Button
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +38,6 @@ NAME_FIELDS = frozenset({"full_name", "rep_name"})
 OPTIONAL_FIELDS = frozenset({"citizen_id", "note"})
 # Confident intents that mean "a question, not an answer": answered, then the form question comes back.
 QUESTIONS = frozenset({"help", "bot_challenge", "check_registration_status", "request_counsellor", "ask_cost"})
-SKIP_ANSWERS = frozenset({"khong", "ko", "k", "khong co", "khong co gi", "bo qua", "skip", "thoi", "khong can"})
 EDIT_WORDS: dict[str, tuple[str, ...]] = {
     "for_whom": ("dang ky cho", "nguoi dang ky", "cho ai"),
     "full_name": ("ten", "ho ten", "ho va ten"),
@@ -174,7 +156,7 @@ class RegistrationFlow:
             self._ask(turn, form, step)
             return step
         typed_cancel = payload is None and step != CANCEL_CONFIRM and self._intent(turn) == "cancel"
-        if typed_cancel and step in OPTIONAL_FIELDS and self._skipped(turn):
+        if typed_cancel and step in OPTIONAL_FIELDS and skipped(turn):
             typed_cancel = False  # "thôi" / "không" to an optional question skips it
         if payload == p.CANCEL or typed_cancel:
             self.ask_cancel(turn)
@@ -283,7 +265,7 @@ class RegistrationFlow:
             return key
         if turn.payload is None and key not in NAME_FIELDS and self._answered_question(turn, form, key):
             return key
-        turn.say(p.reask(key, result, self._province(form)), p.question(form, key, self._province(form))[1])
+        turn.say(p.reask(key, result, province_of(form)), p.question(form, key, province_of(form))[1])
         return key
 
     def _suggested(self, turn: Turn, form: Form, key: str) -> str | None:
@@ -307,159 +289,7 @@ class RegistrationFlow:
     def _take(self, turn: Turn, form: Form, key: str) -> bool | Invalid | None:
         """Read the answer for `key`: True when accepted; False when a follow-up was already said
         (choices to pick from, substances so far); otherwise what was wrong, for a kind re-ask."""
-        taker: Callable[[Turn, Form], bool | Invalid | None] = getattr(self, f"_take_{key}")
-        return taker(turn, form)
-
-    def _take_for_whom(self, turn: Turn, form: Form) -> bool | None:
-        value = _payload_value(turn, p.WHO)
-        if value is None and turn.payload is None:
-            relations = [r for r in turn.parse.entity_values("relation") if r in FOR_WHOM]
-            value = relations[0] if len(set(relations)) == 1 else match_keywords(turn.text, FOR_WHOM_WORDS)
-        if value in FOR_WHOM:
-            form.set("for_whom", value)
-            return True
-        return None
-
-    def _take_full_name(self, turn: Turn, form: Form) -> bool | Invalid:
-        return self._text_value(turn, form, "full_name", parse_name)
-
-    def _take_rep_name(self, turn: Turn, form: Form) -> bool | Invalid:
-        return self._text_value(turn, form, "rep_name", parse_name)
-
-    def _take_birth(self, turn: Turn, form: Form) -> bool | Invalid:
-        today = turn.now.astimezone(LOCAL_TZ).date()
-        result = parse_birth(turn.text, today) if turn.payload is None else Invalid(Reason.EMPTY)
-        if isinstance(result, Invalid):
-            return result
-        form.set("birth", result.to_dict())
-        return True
-
-    def _take_rep_relation(self, turn: Turn, form: Form) -> bool | None:
-        value = _payload_value(turn, p.REL)
-        if value is None and turn.payload is None:
-            value = match_keywords(turn.text, REPRESENTATIVE_WORDS)
-        if value in REPRESENTATIVES:
-            form.set("rep_relation", value)
-            return True
-        return None
-
-    def _take_phone(self, turn: Turn, form: Form) -> bool | Invalid:
-        return self._text_value(turn, form, "phone", parse_phone)
-
-    def _take_province(self, turn: Turn, form: Form) -> bool | None:
-        return self._place(turn, form, "province")
-
-    def _take_ward(self, turn: Turn, form: Form) -> bool | None:
-        if turn.payload == p.WARD_UNKNOWN or (turn.payload is None and says_unknown(turn.text)):
-            form.set("ward", None)
-            return True
-        return self._place(turn, form, "ward")
-
-    def _place(self, turn: Turn, form: Form, key: str) -> bool | None:
-        province = self._province(form)
-        picked = _payload_value(turn, p.PICK)
-        if turn.payload == p.PICK_NONE:
-            form.meta.pop("choices", None)
-            turn.say(*p.question(form, key, province))
-            return False
-        if picked is not None:
-            if picked.isdigit() and int(picked) in form.meta.get("choices", []):
-                place = province_by_code(int(picked)) if key == "province" else None
-                if key == "ward" and province is not None:
-                    place = ward_by_code(province.code, int(picked))
-                if place is not None:
-                    form.meta.pop("choices", None)
-                    form.set(key, {"code": place.code, "name": place.name})
-                    return True
-            form.meta.pop("choices", None)
-            return None
-        if turn.payload is not None:
-            return None
-        if key == "province":
-            found = match_province(turn.text)
-        else:
-            found = match_ward(turn.text, province.code) if province else NoMatch()
-        if isinstance(found, Place):
-            form.set(key, {"code": found.code, "name": found.name})
-            return True
-        if isinstance(found, Choices):
-            form.meta["choices"] = [c.code for c in found.places]
-            text, buttons = p.choose_place(found.places)
-            if key == "ward":
-                buttons = (*buttons, Button(_("Not sure: staff will help"), p.WARD_UNKNOWN))
-            turn.say(text, buttons)
-            return False
-        return None
-
-    def _take_substances(self, turn: Turn, form: Form) -> bool | None:
-        chosen: list[str] = list(form.meta.get("substances", []))
-        value = _payload_value(turn, p.SUB)
-        if turn.payload == p.SUB_UNKNOWN or (turn.payload is None and says_unknown(turn.text)):
-            form.meta.pop("substances", None)
-            form.set("substances", [])
-            return True
-        if turn.payload == p.SUB_DONE:
-            form.meta.pop("substances", None)
-            form.set("substances", chosen)
-            return True
-        if value in SUBSTANCES:
-            if value not in chosen:
-                chosen.append(value)
-            form.meta["substances"] = chosen
-            turn.say(*p.substances_so_far(chosen))
-            return False
-        if turn.payload is None:
-            named = parse_substances(turn.text, turn.parse.entity_values("substance"))
-            if named:
-                form.meta.pop("substances", None)
-                form.set("substances", chosen + [s for s in named if s not in chosen])
-                return True
-        return None
-
-    def _take_treatment_form(self, turn: Turn, form: Form) -> bool | None:
-        value = _payload_value(turn, p.FORM)
-        if value is None and turn.payload is None:
-            value = match_keywords(turn.text, FORM_WORDS)
-        if value in FORMS:
-            form.set("treatment_form", value)
-            return True
-        return None
-
-    def _take_contact_time(self, turn: Turn, form: Form) -> bool | None:
-        value = _payload_value(turn, p.TIME)
-        if value is None and turn.payload is None:
-            value = parse_contact_time(turn.text)
-        if value in CONTACT_TIMES:
-            form.set("contact_time", value)
-            return True
-        return None
-
-    def _take_citizen_id(self, turn: Turn, form: Form) -> bool | Invalid:
-        if self._skipped(turn):
-            form.set("citizen_id", "")
-            return True
-        return self._text_value(turn, form, "citizen_id", parse_citizen_id)
-
-    def _take_note(self, turn: Turn, form: Form) -> bool | Invalid:
-        if self._skipped(turn):
-            form.set("note", "")
-            return True
-        return self._text_value(turn, form, "note", parse_note)
-
-    # --- helpers ----------------------------------------------------------------------------------
-    def _text_value(self, turn: Turn, form: Form, key: str, parse: Callable[[str], str | Invalid]) -> bool | Invalid:
-        if turn.payload is not None:
-            return Invalid(Reason.EMPTY)
-        value = parse(turn.text)
-        if isinstance(value, Invalid):
-            return value
-        form.set(key, value)
-        return True
-
-    def _skipped(self, turn: Turn) -> bool:
-        if turn.payload == p.SKIP:
-            return True
-        return turn.payload is None and _folded(turn.text) in SKIP_ANSWERS
+        return TAKERS[key](turn, form)
 
     def _answered_question(self, turn: Turn, form: Form, key: str) -> bool:
         """A clear question typed in the middle of the form gets its answer, then the form goes on."""
@@ -500,11 +330,7 @@ class RegistrationFlow:
         elif step == "substances" and form.meta.get("substances"):
             turn.say(*p.substances_so_far(list(form.meta["substances"])))
         else:
-            turn.say(*p.question(form, step, self._province(form)))
-
-    def _province(self, form: Form) -> Place | None:
-        raw = form.values.get("province")
-        return province_by_code(int(raw["code"])) if isinstance(raw, dict) else None
+            turn.say(*p.question(form, step, province_of(form)))
 
     def _intent(self, turn: Turn) -> str:
         if not turn.text:
@@ -516,12 +342,6 @@ class RegistrationFlow:
         repo(turn.uow).save_draft(turn.person.id, step, form.to_json(), turn.now)
         if turn.state.flow == self.name:
             turn.state.step = step
-
-
-def _payload_value(turn: Turn, prefix: str) -> str | None:
-    if turn.payload and turn.payload.startswith(prefix):
-        return turn.payload[len(prefix) :]
-    return None
 
 
 def _folded(text: str) -> str:
