@@ -19,6 +19,7 @@ from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
 from services.outbox import OutboxDispatcher
+from services.registration import feature as registration
 from services.settings import Settings
 from storage.crypto import Cipher, install_cipher, load_or_create_dev_key, parse_keys
 from storage.db import build_engine, build_session_factory
@@ -28,7 +29,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 # Each capability installs itself here (commands, flows, intents, buttons, ticks); one line per feature.
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [registration.install]
 
 
 @dataclass
