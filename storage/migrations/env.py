@@ -5,8 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from storage import button_payloads  # noqa: F401 - registers its table for autogenerate
-from storage import registration_models  # noqa: F401  (registration tables for autogenerate)
+from storage import (
+    button_payloads,  # noqa: F401 - registers its table for autogenerate
+    registration_models,  # noqa: F401  (registration tables for autogenerate)
+)
 from storage.db import build_engine
 from storage.models import Base
 
