@@ -5,6 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+# Feature models, imported so that autogenerate sees them.
+import storage.directory_models
+import storage.requests_models  # noqa: F401
 from storage.db import build_engine
 from storage.models import Base
 
