@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,6 +13,8 @@ from services.i18n import LOCAL_TZ
 from services.nlu.text import fold
 from storage.directory_models import Provider, ProviderKind
 from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 SHOWN = 3
 # Without a hint in the question, treatment facilities come first, then counselling points, then methadone.
@@ -75,7 +78,9 @@ def import_rows(uow: UnitOfWork, rows: list[ProviderRow], *, replace: bool, now:
         if row.natural_key not in existing:
             repo.add(provider)
     uow.session.flush()
-    return ImportResult(added=len(rows) - len(existing), updated=len(existing), removed=removed)
+    result = ImportResult(added=len(rows) - len(existing), updated=len(existing), removed=removed)
+    log.info("directory imported", extra={"added": result.added, "updated": result.updated, "removed": removed})
+    return result
 
 
 class CsvImportError(ValueError):

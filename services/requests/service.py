@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from services.types import Button
 from storage.models import AuditLog
 from storage.requests_models import RequestEvent, RequestStatus, TrackedRequest
 from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 KIND_FEEDBACK = "feedback"
 MIN_DESCRIPTION_CHARS = 10
@@ -177,6 +180,7 @@ def submit(
         )
     )
     repo.add_event(RequestEvent(request_id=request.id, at=now, actor=PERSON_ACTOR, action="submitted", status="new"))
+    log.info("request submitted", extra={"request": request.id, "person": person_id, "contact": bool(contact_phone)})
     view = _view(request)
     events.emit(REQUEST_SUBMITTED, uow=uow, request=view, now=now)
     return view
@@ -211,6 +215,7 @@ def show(uow: UnitOfWork, code: str, actor: str, reason: str, now: datetime) -> 
     repo = RequestRepository(uow.session)
     request = _get(repo, code)
     _audit(uow, actor, "request.view", request.code, reason, now)
+    log.info("request viewed by staff", extra={"request": request.id})
     history = tuple(HistoryEntry(e.at, e.actor, e.action, e.status, e.owner, e.reply) for e in repo.events(request.id))
     return RequestDetail(
         _view(request), request.description, request.contact_phone, request.contact_consent_at, history
@@ -226,6 +231,7 @@ def assign(uow: UnitOfWork, events: Events, code: str, owner: str, actor: str, n
     request.updated_at = now
     repo.add_event(RequestEvent(request_id=request.id, at=now, actor=actor, action="assigned", owner=owner))
     _audit(uow, actor, "request.assign", request.code, f"assigned to {owner}", now)
+    log.info("request assigned", extra={"request": request.id})
     view = _view(request)
     events.emit(REQUEST_UPDATED, uow=uow, request=view, actor=actor, now=now)
     return view
@@ -260,6 +266,7 @@ def set_status(
     if notified:
         send_message(uow, request.person_id, _status_message(request.code, new_status, reply), _after_buttons(), now)
     _audit(uow, actor, "request.status", request.code, f"{new_status.value}; person notified: {notified}", now)
+    log.info("request status set", extra={"request": request.id, "status": new_status.value, "notified": notified})
     view = _view(request)
     events.emit(REQUEST_UPDATED, uow=uow, request=view, actor=actor, now=now)
     return Update(view, notified)
