@@ -12,7 +12,9 @@ from sqlalchemy import select, text
 
 from services.bootstrap import App
 from services.logging_setup import JsonFormatter
+from services.nlu.text import fold
 from services.requests import service
+from services.requests.dialogue import STATUS_QUESTION
 from storage.models import AuditLog, OutboxMessage
 from storage.requests_models import RequestStatus, TrackedRequest
 from tests.conftest import Cli
@@ -214,3 +216,22 @@ def test_status_labels_parse_both_languages() -> None:
     assert service.parse_status("NEW") == RequestStatus.NEW
     with pytest.raises(service.RequestError):
         service.parse_status("closed")
+
+
+@pytest.mark.parametrize(
+    ("message", "is_status_question"),
+    [
+        ("tình trạng phản ánh của tôi", True),
+        ("phản ánh của tôi đã được xử lý chưa", True),
+        ("khiếu nại của tôi đến đâu rồi", True),
+        ("phan anh cua em sao roi", True),
+        ("xem lại góp ý đã gửi", True),
+        ("tôi muốn phản ánh", False),
+        ("tôi muốn góp ý về việc kiểm tra", False),
+        ("gop y: kiem tra lai so dien thoai tren trang web", False),
+        ("kiểm tra tình trạng đăng ký", False),
+        ("cơ sở ở Đồng Nai thu thêm tiền, tôi đã phản ánh nhiều lần mà chưa có kết quả gì cả", False),
+    ],
+)
+def test_status_questions_are_told_from_new_feedback(message: str, is_status_question: bool) -> None:
+    assert bool(STATUS_QUESTION.search(fold(message))) is is_status_question

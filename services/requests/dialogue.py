@@ -28,9 +28,17 @@ DATE = "dd/MM/yyyy"
 DRAFT_MIN_WORDS = 6
 DRAFT_MIN_CHARS = 30
 SHORT_ANSWER_WORDS = 4
-# "kiểm tra phản ánh", "phản ánh của tôi đến đâu rồi": a question about earlier requests, not a new one.
+# "kiểm tra phản ánh", "phản ánh của tôi đã được xử lý chưa": a short question about earlier requests (on folded
+# text; at most 10 words, so a long new complaint that mentions an old one still becomes a request).
+_FEEDBACK = r"(?:phan anh|gop y|khieu nai)"
+_STATUS = (
+    r"(?:kiem tra|tinh trang|trang thai|tra cuu|xem lai|den dau|xu ly chua|xu ly den|duoc xu ly|the nao roi|sao roi|"
+    r"ra sao|ket qua|tien do|check)"
+)
 STATUS_QUESTION = re.compile(
-    r"\b(kiem tra|tinh trang|trang thai|tra cuu|den dau|xu ly chua|xu ly den|the nao roi|ket qua|tien do|check)\b"
+    r"^(?!(?:\S+\s+){10}\S)"  # at most 10 words
+    rf"(?!.*\b(?:muon|xin) (?:gui )?{_FEEDBACK})(?!.*{_FEEDBACK}\s*:)"  # not "tôi muốn góp ý …", "góp ý: …"
+    rf".*?(?:\b{_FEEDBACK}\b.*\b{_STATUS}\b|\b{_STATUS}\b.*\b{_FEEDBACK}\b)"
 )
 
 
@@ -182,9 +190,6 @@ def _phone_in(turn: Turn) -> str | None:
 class RequestStatusDialogue:
     """Answers "kiểm tra PA-7K3Q9P", the status button, and "phản ánh của tôi đến đâu rồi"."""
 
-    def __init__(self, flow: FeedbackFlow) -> None:
-        self._flow = flow
-
     def on_code(self, turn: Turn) -> None:
         """A message with a reference code (the router matched CODE_PATTERN)."""
         codes = find_codes(fold(turn.text))
@@ -194,15 +199,9 @@ class RequestStatusDialogue:
     def on_status_button(self, turn: Turn) -> None:
         self._one(turn, (turn.payload or "")[len(STATUS_PREFIX) :])
 
-    def on_intent(self, turn: Turn) -> None:
-        """submit_feedback: a code or a status question looks up; anything else starts the form."""
-        codes = find_codes(fold(turn.text))
-        if codes:
-            self._one(turn, codes[0])
-        elif STATUS_QUESTION.search(fold(turn.text)):
-            self._mine(turn)
-        else:
-            self._flow.start(turn)
+    def on_status_question(self, turn: Turn) -> None:
+        """A question about the person's earlier requests (the router matched STATUS_QUESTION)."""
+        self._mine(turn)
 
     def _one(self, turn: Turn, code: str) -> None:
         found = service.person_status(turn.uow, turn.person.id, code)
@@ -240,4 +239,4 @@ class RequestStatusDialogue:
             for v in views
         )
         lines.append(_("Send “kiểm tra” and a code for the details."))
-        turn.say("\n".join(lines), tuple(Button(v.code, STATUS_PREFIX + v.code) for v in views))
+        turn.say("\n".join(lines), (*(Button(v.code, STATUS_PREFIX + v.code) for v in views), feedback_button()))

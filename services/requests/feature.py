@@ -12,6 +12,7 @@ from services.requests.dialogue import (
     FEEDBACK_START,
     INTENT,
     STATUS_PREFIX,
+    STATUS_QUESTION,
     FeedbackFlow,
     RequestStatusDialogue,
     feedback_button,
@@ -21,12 +22,13 @@ from services.requests.repository import RequestRepository
 
 def install(ctx: FeatureContext) -> None:
     flow = FeedbackFlow(ctx.router, ctx.knowledge)
-    status = RequestStatusDialogue(flow)
+    status = RequestStatusDialogue()
     ctx.router.register_flow(flow)
-    ctx.router.register_intent(INTENT, status.on_intent)
+    ctx.router.register_intent(INTENT, flow.start)
     ctx.router.register_payload(FEEDBACK_START, flow.start)
     ctx.router.register_payload(STATUS_PREFIX, status.on_status_button)
     ctx.router.register_pattern(CODE_PATTERN, status.on_code)
+    ctx.router.register_pattern(STATUS_QUESTION, status.on_status_question)
     ctx.router.register_menu_entry(feedback_button())
     if service.erase_requests not in ERASERS:
         ERASERS.append(service.erase_requests)
