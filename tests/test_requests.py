@@ -235,3 +235,15 @@ def test_status_labels_parse_both_languages() -> None:
 )
 def test_status_questions_are_told_from_new_feedback(message: str, is_status_question: bool) -> None:
     assert bool(STATUS_QUESTION.search(fold(message))) is is_status_question
+
+
+def test_the_feedback_button_does_not_wipe_another_form(app: App) -> None:
+    chat = Chat(app, user="u-other-form")
+    chat.consent()
+    chat.say("/delete")  # a form of the core: the deletion confirmation
+    reply = texts(chat.press("feedback:start"))
+    assert "/cancel" in reply
+    with app.uow() as uow:
+        person = uow.people.find(chat.channel, chat.user)
+        assert person is not None
+        assert uow.states.get_or_create(person.id, app.clock.now()).flow == "delete"

@@ -71,6 +71,10 @@ class FeedbackFlow:
         return payload in {FEEDBACK_CANCEL, FEEDBACK_USE_DRAFT, CONTACT_YES, CONTACT_NO}
 
     def start(self, turn: Turn) -> None:
+        if turn.state.flow not in (None, self.name, self._router.consent.name):
+            # An old "send feedback" button pressed in the middle of another form: that form's answers stay.
+            turn.say(_("We are in the middle of something: continue, or type /cancel to stop it."))
+            return
         reason = _("To receive your feedback I first need your agreement to store what you write.")
         if not self._router.require_consent(turn, reason):
             return
