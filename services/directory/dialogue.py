@@ -130,7 +130,7 @@ class DirectoryDialogue:
             self._missed(turn)
 
     def _another_question(self, turn: Turn) -> bool:
-        """ "thôi", or a longer message the NLU reads with confidence as something else ("chi phí bao nhiêu").
+        """A stop ("thôi"), or a longer message the NLU reads with confidence as another question.
 
         A short answer is taken as a try at a place name ("chỗ tôi"), whatever the NLU makes of it.
         """

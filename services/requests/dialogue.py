@@ -50,6 +50,10 @@ def _stop_button() -> Button:
     return Button(_("Stop, do not send"), FEEDBACK_CANCEL)
 
 
+def _menu_button() -> Button:
+    return Button(_("Main menu"), MENU_MAIN)
+
+
 def _contact_buttons() -> tuple[Button, ...]:
     return (Button(_("Yes, leave my number"), CONTACT_YES), Button(_("No, answer me here"), CONTACT_NO))
 
@@ -96,7 +100,7 @@ class FeedbackFlow:
         stops = ("cancel", "deny") if step == "describe" else ("cancel",)  # later "không" means: do not call me
         if turn.payload == FEEDBACK_CANCEL or _short_answer(turn, *stops):
             turn.leave_flow()
-            turn.say(_("All right, nothing was sent."), (Button(_("Main menu"), MENU_MAIN),))
+            turn.say(_("All right, nothing was sent."), (_menu_button(),))
             return
         if step == "describe":
             self._describe(turn)
@@ -171,7 +175,7 @@ class FeedbackFlow:
         ).format(code=view.code)
         if phone:
             text += "\n" + _("The hotline may also call you at {phone}.").format(phone=display(phone))
-        turn.say(text, (Button(_("Check the status"), STATUS_PREFIX + view.code), Button(_("Main menu"), MENU_MAIN)))
+        turn.say(text, (Button(_("Check the status"), STATUS_PREFIX + view.code), _menu_button()))
 
 
 def _is_substantial(text: str) -> bool:
@@ -215,7 +219,7 @@ class RequestStatusDialogue:
                     "I could not find feedback with the code {code} sent from this chat. Please check the code: "
                     "it looks like PA-7K3Q9P."
                 ).format(code=code),
-                (feedback_button(), Button(_("Main menu"), MENU_MAIN)),
+                (feedback_button(), _menu_button()),
             )
             return
         view = found.view
@@ -228,7 +232,7 @@ class RequestStatusDialogue:
             lines.append(_("A staff member is in charge of it."))
         if found.latest_reply:
             lines.append(_("The hotline's latest answer: {reply}").format(reply=found.latest_reply))
-        turn.say("\n".join(lines), (feedback_button(), Button(_("Main menu"), MENU_MAIN)))
+        turn.say("\n".join(lines), (feedback_button(), _menu_button()))
 
     def _mine(self, turn: Turn) -> None:
         views = service.person_requests(turn.uow, turn.person.id)
