@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import re
 
 import pytest
 from sqlalchemy import select, text
 
 from services.bootstrap import App
-from services.logging_setup import JsonFormatter
 from services.nlu.text import fold
 from services.requests import service
 from services.requests.dialogue import STATUS_QUESTION
 from storage.models import AuditLog, OutboxMessage
 from storage.requests_models import RequestStatus, TrackedRequest
 from tests.conftest import Cli
-from tests.helpers import Chat, labels, texts
+from tests.helpers import Chat, captured_logs, labels, texts
 
 DESCRIPTION = "Cán bộ ở điểm cấp phát methadone phường Bến Thành quát mắng con tôi sáng thứ Hai"
 CODE = re.compile(r"PA-[2-9A-HJKMNP-Z]{6}")
@@ -192,18 +189,8 @@ def test_delete_erases_the_text_and_phone_and_staff_replies_are_not_sent(app: Ap
 
 
 def test_the_form_leaves_no_personal_text_in_logs(app: App) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_logs() as stream:
         code = submit(Chat(app, user="u-logs"), phone="0912345678")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
     logs = stream.getvalue()
     assert "turn handled" in logs
     for secret in ("methadone", "Bến Thành", "0912345678", "912345678", code):
