@@ -17,6 +17,11 @@ from services.types import Button, Inbound, MessageKind, Outbound
 CHANNEL = "scenario"
 # extensions[COUNSELLORS_HOOK](channel, id, name, entry) creates a counsellor and puts them on duty.
 COUNSELLORS_HOOK = "scenario.counsellors"
+# extensions[SETUP_HOOK + key](value) prepares what a feature's top-level key asks for (e.g. `directory: sample`).
+SETUP_HOOK = "scenario.setup."
+# extensions[DO_HOOK + name](channel, step) performs a staff action of a `do:` step (e.g. `do: requests.set_status`);
+# it raises ValueError when the step is wrong.
+DO_HOOK = "scenario.do."
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -79,6 +84,13 @@ class Simulator:
     def run(self, doc: dict[str, Any]) -> Result:
         result = Result(name=str(doc.get("name", "scenario")))
         self._setup_counsellors(doc.get("counsellors") or [])
+        for key, value in doc.items():
+            setup = self._app.extensions.get(SETUP_HOOK + str(key))
+            if setup is not None:
+                try:
+                    setup(value)
+                except ValueError as exc:
+                    raise ScenarioError(f"{key}: {exc}") from exc
         for number, step in enumerate(doc["steps"], start=1):
             if not isinstance(step, dict):
                 raise ScenarioError(f"step {number} is not a mapping")
@@ -112,6 +124,9 @@ class Simulator:
             result.transcript.append({"step": number, "wait": str(step["wait"])})
             self._drain(result)
             return
+        if "do" in step:
+            self._do(number, step, result)
+            return
         user = str(step.get("user") or step.get("counsellor") or "")
         if not user:
             raise ScenarioError(f"step {number}: needs user, counsellor, wait or expect")
@@ -133,6 +148,19 @@ class Simulator:
             raise ScenarioError(f"step {number}: a user step needs say, press or send")
         for direct in self._app.dialogue.handle(inbound):
             self._record(direct, result)
+        self._drain(result)
+
+    def _do(self, number: int, step: dict[str, Any], result: Result) -> None:
+        """A staff action (e.g. a supervisor answering a feedback request) through a feature's hook."""
+        name = str(step["do"])
+        action = self._app.extensions.get(DO_HOOK + name)
+        if action is None:
+            raise ScenarioError(f"step {number}: no action {name!r} (is its feature installed?)")
+        try:
+            action(CHANNEL, step)
+        except ValueError as exc:
+            raise ScenarioError(f"step {number}: {exc}") from exc
+        result.transcript.append({"step": number, "do": name})
         self._drain(result)
 
     def _press(self, user: str, which: Any) -> Button | None:
@@ -195,6 +223,8 @@ def format_transcript(result: Result) -> str:
             lines.append(f"{entry['from']} > <{entry['send']}>")
         elif "wait" in entry:
             lines.append(f"… {entry['wait']} later")
+        elif "do" in entry:
+            lines.append(f"staff > {entry['do']}")
         elif "to" in entry:
             text = entry["text"].replace("\n", "\n    ")
             buttons = "".join(f"\n    [{i}] {b}" for i, b in enumerate(entry["buttons"], start=1))

@@ -14,12 +14,14 @@ from services.clock import Clock, SystemClock
 from services.context import Feature, FeatureContext, Tick
 from services.dialogue.router import Router
 from services.dialogue.service import DialogueService
+from services.directory import feature as directory_feature
 from services.events import Events
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
 from services.outbox import OutboxDispatcher
 from services.registration import feature as registration
+from services.requests import feature as requests_feature
 from services.settings import Settings
 from storage.crypto import Cipher, install_cipher, load_or_create_dev_key, parse_keys
 from storage.db import build_engine, build_session_factory
@@ -29,7 +31,11 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 # Each capability installs itself here (commands, flows, intents, buttons, ticks); one line per feature.
-FEATURES: list[Feature] = [registration.install]
+FEATURES: list[Feature] = [
+    requests_feature.install,
+    directory_feature.install,
+    registration.install,
+]
 
 
 @dataclass

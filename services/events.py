@@ -26,3 +26,5 @@ class Events:
 # Event names used across features (payload keys in brackets).
 HANDOFF_ENQUEUED = "handoff.enqueued"  # (uow, request, created: bool, now)
 CRISIS_RECOGNISED = "crisis.recognised"  # (turn, signal)
+REQUEST_SUBMITTED = "request.submitted"  # (uow, request: RequestView, now)
+REQUEST_UPDATED = "request.updated"  # (uow, request: RequestView, actor, now)

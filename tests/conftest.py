@@ -103,3 +103,34 @@ def make_app(tmp_path: Path, database_url: str, nlu: EmbeddedNlu) -> Iterator[Ap
 @pytest.fixture
 def app(make_app: AppFactory) -> App:
     return make_app()
+
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(
+    app: App,
+    database_url: str,
+    nlu: EmbeddedNlu,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
+    """`hotline …` in-process on the test's database, with its key, its clock and the already trained NLU.
+
+    Returns (exit status, stdout, stderr).
+    """
+    from bot.cli.main import main
+
+    monkeypatch.setenv("HOTLINE_ENCRYPTION_KEY", TEST_KEY)
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setattr("bot.cli.common.build_app", lambda settings: build_app(settings, nlu=nlu, clock=app.clock))
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = main([*argv, "--db", database_url])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run

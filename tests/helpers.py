@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from services.bootstrap import App
+from services.logging_setup import JsonFormatter
 from services.types import Button, Inbound, MessageKind, Outbound
 
 _ids = itertools.count(1)
@@ -72,4 +77,21 @@ def labels(messages: list[Outbound]) -> list[str]:
     return [b.label for m in messages for b in m.buttons]
 
 
-__all__ = ["Button", "Chat", "labels", "texts"]
+@contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every log line written inside the block, formatted as in production (JSON), at DEBUG level."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+__all__ = ["Button", "Chat", "captured_logs", "labels", "texts"]

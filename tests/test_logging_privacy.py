@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import logging
-
 from services.bootstrap import App
-from services.logging_setup import JsonFormatter, redact
-from tests.helpers import Chat
+from services.logging_setup import redact
+from tests.helpers import Chat, captured_logs
 
 SECRETS = ["Nguyễn Văn Minh", "0912345678", "0912 345 678", "tôi muốn chết", "nghiện đá"]
 
 
 def test_a_conversation_leaves_no_personal_text_in_logs(app: App) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_logs() as stream:
         chat = Chat(app, user="5550001")
         chat.consent()
         chat.say("Tôi là Nguyễn Văn Minh, số 0912 345 678, con tôi nghiện đá")
         chat.say("tôi muốn chết")
         chat.say("/delete")
         chat.press("delete:yes")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
     logs = stream.getvalue()
     assert "turn handled" in logs and "crisis recognised" in logs, "the test really captured the logs"
     for secret in [*SECRETS, "5550001"]:

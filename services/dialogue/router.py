@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from services.crisis.detector import CrisisSignal, detect
@@ -28,6 +29,7 @@ from services.handoff.queue import HANDOFF_CANCEL, cancel_request, request_couns
 from services.i18n import _
 from services.knowledge.base import KnowledgeBase
 from services.nlu.base import OUT_OF_SCOPE
+from services.nlu.text import fold
 from services.types import Button, MessageKind
 
 COUNSELLOR_COMMANDS = frozenset({"on", "off", "accept", "close", "transfer", "note", "enrol"})
@@ -50,6 +52,8 @@ class Router:
         self._commands: dict[str, Handler] = {}
         self._intents: dict[str, Handler] = {}
         self._payloads: dict[str, Handler] = {}
+        self._patterns: list[tuple[re.Pattern[str], Handler]] = []
+        self._menu_entries: list[Button] = []
 
     # --- extension points (features install themselves through these) --------------------------
     def register_flow(self, flow: Flow) -> None:
@@ -71,6 +75,15 @@ class Router:
     def register_payload(self, prefix: str, handler: Handler) -> None:
         """Handles button payloads equal to, or starting with, `prefix` (the longest prefix wins)."""
         self._payloads[prefix] = handler
+
+    def register_pattern(self, pattern: re.Pattern[str], handler: Handler) -> None:
+        """Typed text (outside a flow) whose folded form (lower case, no diacritics) matches `pattern`
+        is handled before the NLU intent, e.g. a reference code such as PA-7K3Q9P."""
+        self._patterns.append((pattern, handler))
+
+    def register_menu_entry(self, button: Button) -> None:
+        """An extra button at the end of the topics screen of the main menu (e.g. "Send feedback")."""
+        self._menu_entries.append(button)
 
     @property
     def crisis(self) -> CrisisResponder:
@@ -189,7 +202,10 @@ class Router:
         elif payload == MENU_MAIN:
             turn.say(_("How can I help you?"), main_menu_buttons())
         elif payload == MENU_FAQ:
-            turn.say(_("Which topic would you like to know about?"), topic_buttons(self._knowledge, FAQ_TOPICS))
+            turn.say(
+                _("Which topic would you like to know about?"),
+                (*topic_buttons(self._knowledge, FAQ_TOPICS), *self._menu_entries),
+            )
         elif payload == MENU_REGISTER:
             self._answer(turn, "register_treatment")
         elif payload == MENU_COUNSELLOR:
@@ -217,6 +233,12 @@ class Router:
         if not any(ch.isalnum() for ch in turn.text):
             turn.say(_("How can I help you?"), main_menu_buttons())
             return
+        folded = fold(turn.text)
+        for pattern, handler in self._patterns:
+            if pattern.search(folded):
+                turn.state.misses = 0
+                handler(turn)
+                return
         parse = turn.parse
         intent = parse.intent.name
         if parse.intent.confidence < self._threshold:
@@ -251,6 +273,10 @@ class Router:
         turn.say(reason)
         self.consent.start(turn, greet=False)
         return False
+
+    def route_intent(self, turn: Turn) -> None:
+        """Handle typed text by its intent, as outside any flow: for a flow handing back a message it did not expect."""
+        self._intent(turn)
 
     def answer(self, turn: Turn, intent: str) -> None:
         """The knowledge answer for an intent, with its follow-up buttons."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from alembic import context
 from sqlalchemy import Connection
 
-from storage import (
-    button_payloads,  # noqa: F401 - registers its table for autogenerate
-    registration_models,  # noqa: F401  (registration tables for autogenerate)
-)
+import storage
 from storage.db import build_engine
 from storage.models import Base
+
+# Every feature's tables live in a storage/<feature>_models.py module (and button_payloads):
+# import them all so that autogenerate sees the whole schema.
+for _module in pkgutil.iter_modules(storage.__path__):
+    if _module.name.endswith("_models") or _module.name == "button_payloads":
+        importlib.import_module(f"storage.{_module.name}")
 
 config = context.config
 target_metadata = Base.metadata

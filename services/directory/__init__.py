@@ -1,0 +1,1 @@
+"""The service directory: treatment and counselling providers per province and commune."""

@@ -1,0 +1,1 @@
+"""Tracked requests (phản ánh, góp ý, khiếu nại): reference codes, status, owner, staff replies."""
