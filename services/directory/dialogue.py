@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from services.dialogue.menus import HOTLINE_NUMBER, MENU_COUNSELLOR, MENU_MAIN, MORE_PREFIX, topic_buttons
 from services.dialogue.router import Router
 from services.dialogue.turn import Turn
@@ -11,6 +13,7 @@ from services.directory.repository import ProviderRepository
 from services.i18n import _
 from services.knowledge.base import KnowledgeBase
 from services.nlu.base import OUT_OF_SCOPE
+from services.nlu.text import fold
 from services.phones import display
 from services.types import Button
 from storage.directory_models import Ownership, ProviderKind
@@ -77,6 +80,9 @@ def no_providers_text(province: Place) -> str:
     ).format(province=province.name, hotline=HOTLINE_NUMBER)
 
 
+_WHERE = re.compile(r"\b(o dau|cho nao|dia chi|co so nao|phong kham nao|gan nha|gan day)\b")
+
+
 class DirectoryDialogue:
     """A flow with one step ("province"); the province buttons also work after the flow is over."""
 
@@ -102,6 +108,15 @@ class DirectoryDialogue:
         text = answer.text if answer is not None else _("Which province or city are you in?")
         more = (Button(_("Read more"), MORE_PREFIX + INTENT),) if answer is not None and answer.more else ()
         turn.say(text, (*self._province_buttons(turn), *more))
+
+    def on_ask_methadone(self, turn: Turn) -> None:
+        """ "Where is a methadone clinic in Đà Nẵng" is a directory question; "what is methadone" is not."""
+        folded = fold(turn.text)
+        names_place = bool(turn.entities().get("location")) or find_province_in_text(turn.text) is not None
+        if names_place or _WHERE.search(folded):
+            self.on_ask_facility(turn)
+        else:
+            self._router.answer(turn, "ask_methadone")
 
     def on_province_button(self, turn: Turn) -> None:
         code = (turn.payload or "")[len(PROVINCE_PREFIX) :]

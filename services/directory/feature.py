@@ -15,6 +15,7 @@ def install(ctx: FeatureContext) -> None:
     dialogue = DirectoryDialogue(ctx.router, ctx.knowledge, ctx.settings.nlu_confidence_threshold)
     ctx.router.register_flow(dialogue)
     ctx.router.register_intent(INTENT, dialogue.on_ask_facility)
+    ctx.router.register_intent("ask_methadone", dialogue.on_ask_methadone)
     ctx.router.register_payload(PROVINCE_PREFIX, dialogue.on_province_button)
 
     def load_for_scenario(value: object) -> None:
