@@ -194,21 +194,22 @@ def test_a_user_who_blocked_the_bot_is_marked_unreachable(bot: RunningBot, serve
     consent(server, U1)
     server.block(U1)
     server.message(U1, "cam on")
+    server.wait_until(lambda: _outbox(bot, OutboxStatus.FAILED) == 1, what="the refused row")
     with bot.app.uow() as uow:
-        server.wait_until(lambda: _outbox(bot, OutboxStatus.FAILED) == 1, what="the refused row")
-        person = uow.session.query(Person).one()
-        uow.session.refresh(person)
-        assert person.unreachable
+        assert uow.session.query(Person).one().unreachable
         failed = uow.session.query(OutboxMessage).filter_by(status=OutboxStatus.FAILED).one()
         assert "blocked" in (failed.error or "")
     server.blocked.clear()
     count = len(server.messages(U1))
     server.message(U1, "chi phi bao nhieu")
     server.wait_messages(U1, count + 1)
+    server.wait_until(lambda: not _unreachable(bot), what="reachable again")
+
+
+def _unreachable(bot: RunningBot) -> bool:
+    """A fresh, short transaction each time: a long one would hold SQLite's write lock against the bot."""
     with bot.app.uow() as uow:
-        server.wait_until(
-            lambda: not uow.session.query(Person).one().unreachable or uow.session.expire_all(), what="reachable again"
-        )
+        return bool(uow.session.query(Person).one().unreachable)
 
 
 def _outbox(bot: RunningBot, status: OutboxStatus) -> int:
