@@ -15,6 +15,7 @@ from services.context import Feature, FeatureContext, Tick
 from services.dialogue.router import Router
 from services.dialogue.service import DialogueService
 from services.events import Events
+from services.handoff import feature as handoff
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
@@ -28,7 +29,9 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 # Each capability installs itself here (commands, flows, intents, buttons, ticks); one line per feature.
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [
+    handoff.install,
+]
 
 
 @dataclass

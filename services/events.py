@@ -26,3 +26,4 @@ class Events:
 # Event names used across features (payload keys in brackets).
 HANDOFF_ENQUEUED = "handoff.enqueued"  # (uow, request, created: bool, now)
 CRISIS_RECOGNISED = "crisis.recognised"  # (turn, signal)
+HANDOFF_CLOSED = "handoff.closed"  # (uow, request, now): a conversation with a counsellor ended (outcome set or not)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import handoff_models  # noqa: F401  (the handoff feature's tables, for autogenerate)
 from storage.db import build_engine
 from storage.models import Base
 
