@@ -23,6 +23,9 @@ from storage.uow import UnitOfWork
 HISTORY = timedelta(days=30)
 MAX_TOPICS = 6
 CARD_ENTITIES = ("substance", "relation", "location")  # never phone numbers from free text
+NOT_TOPICS = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "request_counsellor", "cancel"}
+)
 
 
 def _relation(value: str) -> str:
@@ -49,7 +52,8 @@ def _topics(h: Handoff, repos: Repos, person_id: int, since: datetime) -> tuple[
     entities: dict[str, list[str]] = {}
     for event in repos.queue.turn_events(person_id, since):
         answer = h.knowledge.get(event.intent)
-        if answer is not None and answer.title not in topics and event.confidence >= h.nlu_threshold * 1000:
+        confident = event.confidence >= h.nlu_threshold * 1000 and event.intent not in NOT_TOPICS
+        if answer is not None and confident and answer.title not in topics:
             topics.append(answer.title)
         for entity, values in json.loads(event.entities or "{}").items():
             if entity in CARD_ENTITIES:

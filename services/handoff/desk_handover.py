@@ -96,13 +96,14 @@ class Handover:
         close(self._h, repos, turn, turn, request, turn.now, outcome=outcome, ended_by="counsellor")
         self._after(turn, repos, counsellor, closed_summary(request))
 
-    def _after(self, turn: Turn, repos: Repos, counsellor: Counsellor, head: str) -> None:
+    def _after(self, turn: Turn, repos: Repos, counsellor: Counsellor, head: str, *, offer: bool = True) -> None:
         left = repos.counsellors.open_requests(counsellor.id)
         if counsellor.current_request_id not in {r.id for r in left}:
             counsellor.current_request_id = left[0].id if len(left) == 1 else None
         mine = _("Your open conversations: {count}.").format(count=len(left))
-        room = counsellor.on_duty and len(left) < counsellor.capacity and repos.queue.waiting_count() > 0
-        turn.say(head + " " + mine + " " + queue_summary(repos), (accept_next_button(),) if room else ())
+        room = offer and counsellor.on_duty and len(left) < counsellor.capacity and repos.queue.waiting_count() > 0
+        tail = queue_summary(repos) if counsellor.on_duty else _("Thank you for your shift.")
+        turn.say(head + " " + mine + " " + tail, (accept_next_button(),) if room else ())
 
     # --- transfer -------------------------------------------------------------------------------
     def transfer_command(self, turn: Turn, repos: Repos, counsellor: Counsellor, args: str) -> None:
@@ -194,7 +195,8 @@ class Handover:
                 by=counsellor,
                 detail="transfer",
             )
-            self._after(turn, repos, counsellor, _("#{ref} is back at the front of the queue.").format(ref=request.id))
+            back = _("#{ref} is back at the front of the queue.").format(ref=request.id)
+            self._after(turn, repos, counsellor, back, offer=False)
             return
         target = repos.counsellors.lock_if_free(int(destination))
         if target is None:

@@ -34,11 +34,11 @@ class PersonSide:
         self._callback = callback
 
     # --- asking ---------------------------------------------------------------------------------
-    def counsellor_command(self, turn: Turn) -> None:
+    def counsellor_command(self, turn: Turn, reason: str = "request") -> None:
         """`/counsellor`, the menu button, the request_counsellor intent."""
-        reason = _("To connect you with a counsellor I first need your agreement to store this conversation.")
-        if self._h.router.require_consent(turn, reason):
-            self.request(turn, "request")
+        why = _("To connect you with a counsellor I first need your agreement to store this conversation.")
+        if self._h.router.require_consent(turn, why):
+            self.request(turn, reason)
 
     def request(self, turn: Turn, reason: str) -> None:
         repos = Repos(turn.uow)
@@ -110,7 +110,7 @@ class PersonSide:
     def affirm_intent(self, turn: Turn) -> None:
         """“Yes” right after the bot offered a counsellor (it did not understand twice): queue the person."""
         if self._just_offered(turn):
-            self.counsellor_command(turn)
+            self.counsellor_command(turn, "misunderstood")
             return
         self._h.router.show_main_menu(turn)
 
@@ -141,8 +141,13 @@ class PersonSide:
 
     def intercept(self, turn: Turn) -> bool:
         """Before the router: `/cancel` in a conversation or in the queue; back into a conversation still open."""
-        if _command_word(turn.text) == "cancel":
-            if turn.state.flow == RELAY_FLOW and turn.state.step in ("talk", "confirm_end"):
+        word = _command_word(turn.text)
+        in_relay = turn.state.flow == RELAY_FLOW and turn.state.step in ("talk", "confirm_end")
+        if word in ("help", "start") and in_relay:
+            self._relay.remind(turn)
+            return True
+        if word == "cancel":
+            if in_relay:
                 self._relay.ask_end(turn)
                 return True
             if turn.state.flow is None and self._waiting(turn) is not None:

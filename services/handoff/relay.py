@@ -92,6 +92,20 @@ class RelayFlow:
         if turn.text:
             relay_from_person(turn, request, counsellor, turn.text, turn.now)
 
+    def remind(self, turn: Turn) -> None:
+        """`/help` or `/start` during a conversation: where their words go, and how to end it."""
+        request = self._active(turn, Repos(turn.uow))
+        if request is None or request.counsellor_id is None:
+            restore(TurnFlowState(turn))
+            self._h.router.route(turn)
+            return
+        name = Repos(turn.uow).counsellors.get(request.counsellor_id).name
+        turn.say(
+            _("You are talking with {name}: what you write here goes to {name}. Type /cancel to end it.").format(
+                name=name
+            )
+        )
+
     def ask_end(self, turn: Turn) -> None:
         """`/cancel` during a conversation: end it? (a typed yes/no works too)."""
         repos = Repos(turn.uow)

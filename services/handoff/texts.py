@@ -46,7 +46,7 @@ def priority_label(request: HandoffRequest) -> str:
     if request.crisis:
         return _("URGENT (crisis)")
     if request.priority >= 90:
-        return _("back in the queue, first")
+        return _("returning, front of the queue")
     if request.priority >= 50:
         return _("escalation")
     return _("normal")
