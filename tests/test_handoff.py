@@ -356,3 +356,44 @@ def test_timeouts_follow_the_settings(monkeypatch: pytest.MonkeyPatch, make_app:
     party.say("u1", "/counsellor")
     party.wait(timedelta(seconds=61))
     assert "#1 đã chờ 1 phút" in party.to("c1")
+
+
+# --- schema -------------------------------------------------------------------------------------
+HANDOFF_TABLES = ("counsellors", "counsellor_invites", "roster_shifts", "handoff_events", "handoff_notes")
+
+
+def test_the_handoff_migration_matches_the_models(app: App) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    with app.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    mine = [d for d in diff if any(name in repr(d) for name in (*HANDOFF_TABLES, "handoff_requests"))]
+    assert mine == []
+
+
+def test_existing_requests_get_their_queue_time_when_the_migration_runs(app: App) -> None:
+    from storage.migrate import downgrade, upgrade
+
+    downgrade(app.engine, "0001")
+    created = "2026-11-20 08:00:00+00:00"
+    with app.engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into people (id, channel, external_id_hash, external_id, language, anonymous, created_at,"
+                " last_seen_at, unreachable) values (1, 'test', 'h', 'x', 'vi', true, :at, :at, false)"
+            ),
+            {"at": created},
+        )
+        conn.execute(
+            text(
+                "insert into handoff_requests (id, person_id, reason, priority, crisis, status, created_at, updated_at)"
+                " values (1, 1, 'request', 10, false, 'waiting', :at, :at)"
+            ),
+            {"at": created},
+        )
+    upgrade(app.engine)
+    request = _request(app)
+    assert request.queued_at == request.created_at and request.counsellor_id is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,22 @@ from services.clock import FakeClock
 from services.handoff.assign import ClaimResult, claim
 from services.handoff.core import Repos
 from services.nlu.base import IntentScore, ParseResult
+from services.nlu.embedded import EmbeddedNlu
 from services.settings import Settings
 from services.types import Inbound
 from storage.handoff_models import HandoffEvent, HandoffEventKind
 from storage.models import HandoffRequest, HandoffStatus
-from tests.conftest import START, TEST_KEY, AppFactory
+from tests.conftest import START, TEST_KEY, AppFactory, _empty_postgres, make_settings
 from tests.handoff_support import CHANNEL, Party
+
+
+@pytest.fixture
+def pg_app(postgres_url: str, tmp_path: Path, nlu: EmbeddedNlu) -> Iterator[App]:
+    """An application on the real PostgreSQL only (these tests are about its row locks)."""
+    app = build_app(make_settings(tmp_path, postgres_url), clock=FakeClock(START), nlu=nlu)
+    _empty_postgres(app)
+    yield app
+    app.close()
 
 
 def _waiting(app: App, people: int, counsellors: int) -> Party:
@@ -42,11 +53,9 @@ def _accepted_by(app: App) -> Counter[int]:
 
 
 @pytest.mark.postgres
-def test_two_connections_claim_at_once_on_postgres_exactly_one_wins(make_app: AppFactory) -> None:
+def test_two_connections_claim_at_once_on_postgres_exactly_one_wins(pg_app: App) -> None:
     """Connection A holds its claim (not yet committed) while connection B tries: B cannot take the same person."""
-    app = make_app()
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("this test is about PostgreSQL's row locks")
+    app = pg_app
     _waiting(app, people=1, counsellors=2)
     with app.uow() as first, app.uow() as second:
         a = claim(Repos(first))
@@ -61,10 +70,8 @@ def test_two_connections_claim_at_once_on_postgres_exactly_one_wins(make_app: Ap
 
 
 @pytest.mark.postgres
-def test_a_named_claim_waits_for_the_other_and_then_sees_it_taken(make_app: AppFactory) -> None:
-    app = make_app()
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("this test is about PostgreSQL's row locks")
+def test_a_named_claim_waits_for_the_other_and_then_sees_it_taken(pg_app: App) -> None:
+    app = pg_app
     _waiting(app, people=1, counsellors=2)
     outcome: list[ClaimResult] = []
     with app.uow() as first:
@@ -135,10 +142,8 @@ def _accept_in_process(url: str, key: str, data_dir: str, counsellor: str, barri
 
 
 @pytest.mark.postgres
-def test_two_processes_accept_at_once_on_postgres(make_app: AppFactory, database_url: str, tmp_path: Path) -> None:
-    app = make_app()
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("two processes share one database only on PostgreSQL here")
+def test_two_processes_accept_at_once_on_postgres(pg_app: App, postgres_url: str, tmp_path: Path) -> None:
+    app = pg_app
     _waiting(app, people=1, counsellors=2)
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
@@ -146,7 +151,7 @@ def test_two_processes_accept_at_once_on_postgres(make_app: AppFactory, database
     processes = [
         context.Process(
             target=_accept_in_process,
-            args=(database_url, TEST_KEY, str(tmp_path / "child"), f"c{n}", barrier, results),
+            args=(postgres_url, TEST_KEY, str(tmp_path / "child"), f"c{n}", barrier, results),
         )
         for n in (1, 2)
     ]
