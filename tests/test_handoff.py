@@ -397,3 +397,17 @@ def test_existing_requests_get_their_queue_time_when_the_migration_runs(app: App
     upgrade(app.engine)
     request = _request(app)
     assert request.queued_at == request.created_at and request.counsellor_id is None
+
+
+def test_a_long_queue_gives_each_counsellor_one_reminder_not_a_flood(app: App) -> None:
+    party = Party(app)
+    party.counsellor("c1", "Lan")
+    for user in ("u1", "u2", "u3"):
+        party.consent(user)
+        party.say(user, "/counsellor")
+    party.wait(timedelta(minutes=5))
+    reminders = [m for m in party.last if m.recipient == "c1"]
+    assert len(reminders) == 1
+    assert "3 người đã chờ quá lâu" in reminders[0].text and "#1" in reminders[0].text and "#3" in reminders[0].text
+    assert [b.payload for b in reminders[0].buttons] == ["desk:accept"]
+    assert all("vẫn ở vị trí số" in party.to(user) for user in ("u1", "u2", "u3"))

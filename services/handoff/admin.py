@@ -40,6 +40,8 @@ def deactivate(h: Handoff, uow: UnitOfWork, counsellor: Counsellor, now: datetim
             detail="deactivated",
         )
         moved += 1
+    state = uow.states.get_or_create(counsellor.person_id, now)  # a pending desk input would linger otherwise
+    state.flow, state.step, state.data = None, None, "{}"
     counsellor.active = False
     counsellor.on_duty = False
     counsellor.roster_on = False

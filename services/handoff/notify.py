@@ -64,21 +64,52 @@ def notify_waiting(
     return _offer(repos, msg, request, _offer_text(request, repos.queue.waiting_count()), to, now)
 
 
-def renotify(repos: Repos, msg: Messenger, request: HandoffRequest, now: datetime) -> int:
-    """Nobody accepted in time: remind everyone on duty."""
+def _digest_line(request: HandoffRequest, now: datetime) -> str:
+    return _("#{ref}: {priority}, waiting for {waited}").format(
+        ref=request.id, priority=priority_label(request), waited=duration_text(now - request.queued_at)
+    )
+
+
+def _digest(
+    repos: Repos, msg: Messenger, requests: list[HandoffRequest], head: str, to: list[Counsellor], now: datetime
+) -> int:
+    """One message per counsellor for several overdue people (a long queue must not become a flood)."""
+    text = head + "\n" + "\n".join(_digest_line(r, now) for r in requests)
+    for counsellor in to:
+        msg.send(counsellor.person_id, text, (Button(_("Accept the first in the queue"), ACCEPT),))
+        for request in requests:
+            repos.queue.add_event(request.id, HandoffEventKind.OFFERED, now, counsellor.id)
+    return len(to)
+
+
+def renotify(repos: Repos, msg: Messenger, requests: list[HandoffRequest], now: datetime) -> int:
+    """Nobody accepted in time: remind everyone on duty (one message, however many are overdue)."""
+    to = repos.counsellors.on_duty()
+    if len(requests) > 1:
+        head = _("⏰ {count} people have been waiting too long. Can someone take them?").format(count=len(requests))
+        return _digest(repos, msg, requests, head, to, now)
+    request = requests[0]
     text = _("⏰ #{ref} has been waiting for {waited} ({priority}). Can someone take them?").format(
         ref=request.id, waited=duration_text(now - request.queued_at), priority=priority_label(request)
     )
-    return _offer(repos, msg, request, text, repos.counsellors.on_duty(), now)
+    return _offer(repos, msg, request, text, to, now)
 
 
-def notify_supervisors(repos: Repos, msg: Messenger, request: HandoffRequest, now: datetime) -> int:
+def notify_supervisors(repos: Repos, msg: Messenger, requests: list[HandoffRequest], now: datetime) -> int:
     """Still nobody: the supervisors hear of it, on duty or not."""
     on_duty = len(repos.counsellors.on_duty())
+    to = repos.counsellors.supervisors()
+    if len(requests) > 1:
+        head = _(
+            "⚠️ {count} people have been waiting a long time and no counsellor has taken them. "
+            "Counsellors on duty: {on_duty}."
+        ).format(count=len(requests), on_duty=on_duty)
+        return _digest(repos, msg, requests, head, to, now)
+    request = requests[0]
     text = _(
         "⚠️ #{ref} has been waiting for {waited} and no counsellor has taken them ({priority}). "
         "Counsellors on duty: {on_duty}."
     ).format(
         ref=request.id, waited=duration_text(now - request.queued_at), priority=priority_label(request), on_duty=on_duty
     )
-    return _offer(repos, msg, request, text, repos.counsellors.supervisors(), now)
+    return _offer(repos, msg, request, text, to, now)

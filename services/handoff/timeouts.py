@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from services.crisis.detector import CrisisKind
 from services.dialogue.menus import HOTLINE_NUMBER
@@ -31,6 +33,14 @@ log = logging.getLogger(__name__)
 Action = Callable[[Repos, Messenger, HandoffRequest, datetime], bool]
 
 
+@dataclass
+class Overdue:
+    """Requests that became overdue in this tick, for one message per counsellor at the end."""
+
+    renotify: list[int] = field(default_factory=list)
+    supervisors: list[int] = field(default_factory=list)
+
+
 class Timeouts:
     def __init__(self, h: Handoff, uow_factory: Callable[[], UnitOfWork]) -> None:
         self._h = h
@@ -42,10 +52,25 @@ class Timeouts:
             repos = Repos(uow)
             waiting = [r.id for r in repos.queue.waiting()]
             active = [r.id for r in repos.queue.active() if self._active_due(r, now)]
+        overdue = Overdue()
         for request_id in waiting:
-            self._one(request_id, now, self._waiting)
+            self._one(request_id, now, partial(self._waiting, overdue=overdue))
+        self._tell_counsellors(overdue, now)
         for request_id in active:
             self._one(request_id, now, self._active)
+
+    def _tell_counsellors(self, overdue: Overdue, now: datetime) -> None:
+        """One reminder per counsellor for everyone who became overdue in this tick, however many."""
+        if not overdue.renotify and not overdue.supervisors:
+            return
+        with self._uow_factory() as uow:
+            repos = Repos(uow)
+            msg = OutboxMessenger(uow, now)
+            for ids, notify in ((overdue.renotify, renotify), (overdue.supervisors, notify_supervisors)):
+                requests = [r for r in (repos.queue.get(i) for i in ids) if r is not None]
+                if requests:
+                    notify(repos, msg, requests, now)
+            uow.commit()
 
     def _one(self, request_id: int, now: datetime, action: Action) -> None:
         with self._uow_factory() as uow:
@@ -89,7 +114,9 @@ class Timeouts:
         return True
 
     # --- waiting --------------------------------------------------------------------------------
-    def _waiting(self, repos: Repos, msg: Messenger, request: HandoffRequest, now: datetime) -> bool:
+    def _waiting(
+        self, repos: Repos, msg: Messenger, request: HandoffRequest, now: datetime, *, overdue: Overdue
+    ) -> bool:
         if request.status != HandoffStatus.WAITING:
             return False
         settings = self._h.settings
@@ -98,14 +125,14 @@ class Timeouts:
         changed = False
         limit = settings.crisis_renotify_after if request.crisis else settings.renotify_after
         if since is not None and request.renotified_at is None and now - since >= limit:
-            renotify(repos, msg, request, now)
+            overdue.renotify.append(request.id)
             self._tell_again(repos, msg, request, now)
             request.renotified_at = now
             repos.queue.add_event(request.id, HandoffEventKind.TIMEOUT, now, detail="renotify")
             changed = True
         start = since or (request.queued_at if request.crisis else None)
         if start is not None and request.escalated_at is None and now - start >= settings.supervisors_after:
-            notify_supervisors(repos, msg, request, now)
+            overdue.supervisors.append(request.id)
             request.escalated_at = now
             repos.queue.add_event(request.id, HandoffEventKind.TIMEOUT, now, detail="supervisors")
             changed = True
