@@ -16,6 +16,7 @@ from services.dialogue.router import Router
 from services.dialogue.service import DialogueService
 from services.directory import feature as directory_feature
 from services.events import Events
+from services.handoff import feature as handoff
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 # Each capability installs itself here (commands, flows, intents, buttons, ticks); one line per feature.
 FEATURES: list[Feature] = [
+    handoff.install,
     requests_feature.install,
     directory_feature.install,
     registration.install,

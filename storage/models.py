@@ -153,10 +153,17 @@ class OutboxMessage(Base):
 
 
 class HandoffRequest(Base):
-    """A person waiting for (or talking to) a counsellor; crisis requests come first."""
+    """A person waiting for (or talking to) a counsellor; crisis requests come first.
+
+    The columns after `updated_at` belong to the handoff feature (revision 0004): who took the person,
+    the conversation's timestamps and outcome, the callback request, and the timers of the timeouts.
+    """
 
     __tablename__ = "handoff_requests"
-    __table_args__ = (Index("ix_handoff_status_priority", "status", "priority", "created_at"),)
+    __table_args__ = (
+        Index("ix_handoff_status_priority", "status", "priority", "created_at"),
+        Index("ix_handoff_status_counsellor", "status", "counsellor_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -166,6 +173,27 @@ class HandoffRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.WAITING)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())  # start of the current wait (queue order)
+    counsellor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(24), default=None)
+    ended_by: Mapped[str | None] = mapped_column(String(16), default=None)
+    csat: Mapped[int | None] = mapped_column(Integer, default=None)
+    csat_comment: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    callback_phone: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    callback_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    renotified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    person_waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    counsellor_waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    unreachable_offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    crisis_pending_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    crisis_pending_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    told_position: Mapped[int | None] = mapped_column(Integer, default=None)
+    told_position_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class CrisisEvent(Base):

@@ -161,6 +161,10 @@ class OutboxRepository:
         )
 
 
+# Crisis first, then other escalations, then by waiting time (ties: the older request).
+QUEUE_ORDER = (HandoffRequest.priority.desc(), HandoffRequest.queued_at, HandoffRequest.id)
+
+
 class HandoffRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -178,12 +182,8 @@ class HandoffRepository:
         return request
 
     def waiting(self) -> list[HandoffRequest]:
-        """Waiting requests, highest priority first, then the longest waiting."""
-        stmt = (
-            select(HandoffRequest)
-            .where(HandoffRequest.status == HandoffStatus.WAITING)
-            .order_by(HandoffRequest.priority.desc(), HandoffRequest.created_at, HandoffRequest.id)
-        )
+        """Waiting requests in queue order: highest priority first, then the longest waiting."""
+        stmt = select(HandoffRequest).where(HandoffRequest.status == HandoffStatus.WAITING).order_by(*QUEUE_ORDER)
         return list(self._s.scalars(stmt))
 
     def position(self, request: HandoffRequest) -> int:
@@ -194,7 +194,13 @@ class HandoffRepository:
             .where(
                 HandoffRequest.status == HandoffStatus.WAITING,
                 (HandoffRequest.priority > request.priority)
-                | ((HandoffRequest.priority == request.priority) & (HandoffRequest.created_at < request.created_at)),
+                | (
+                    (HandoffRequest.priority == request.priority)
+                    & (
+                        (HandoffRequest.queued_at < request.queued_at)
+                        | ((HandoffRequest.queued_at == request.queued_at) & (HandoffRequest.id < request.id))
+                    )
+                ),
             )
         )
         return int(ahead or 0) + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -14,6 +15,27 @@ from services.logging_setup import configure_logging
 from services.settings import Settings
 
 Register = Callable[[Any, argparse.ArgumentParser], None]  # (subparsers, common parent parser)
+_GROUP = "hotline_subcommands"
+
+
+def command_group(subparsers: Any, name: str, help_text: str) -> Any:
+    """The subcommands of `hotline NAME …`, created by the first module that asks; later modules add to it.
+
+    E.g. several features add `hotline reports <something>`.
+    """
+    parser = subparsers.choices.get(name)
+    if parser is None:
+        parser = subparsers.add_parser(name, help=help_text)
+        setattr(parser, _GROUP, parser.add_subparsers(dest=f"{name}_command", required=True))
+    return getattr(parser, _GROUP)
+
+
+def audit_actor() -> str:
+    """Who runs an administrative command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

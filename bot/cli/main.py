@@ -9,12 +9,18 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import directory, registrations, requests
+from bot.cli import counsellors, directory, handoffs, registrations, requests
 from bot.cli.common import Register
 from bot.cli.common import settings_from as _settings
 
 # Each capability adds its administrative commands here: a module with `register(subparsers, common)`.
-COMMAND_MODULES: list[Register] = [requests.register, directory.register, registrations.register]
+COMMAND_MODULES: list[Register] = [
+    counsellors.register,
+    handoffs.register,
+    requests.register,
+    directory.register,
+    registrations.register,
+]
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from services.crisis.detector import CrisisKind, CrisisSignal
 from services.dialogue.menus import HOTLINE_NUMBER
@@ -12,6 +13,7 @@ from services.handoff.queue import Priority, enqueue
 from services.i18n import _
 from services.knowledge.base import KnowledgeBase
 from storage.models import CrisisEvent
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ def builtin_steps(kind: CrisisKind) -> str:
 class CrisisResponder:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._knowledge = knowledge
+        self._staffed: Callable[[UnitOfWork], bool] = lambda _uow: True
+
+    def set_staffing(self, staffed: Callable[[UnitOfWork], bool]) -> None:
+        """Whether a counsellor is on duty now (the handoff feature knows), so the answer stays honest."""
+        self._staffed = staffed
 
     def record(self, turn: Turn, signal: CrisisSignal) -> None:
         """Store the crisis event (kind, detector, interrupted state; never the text) and log it."""
@@ -66,7 +73,13 @@ class CrisisResponder:
         self.record(turn, signal)
         enqueue(turn, f"crisis_{signal.kind.value}", Priority.CRISIS)
         turn.say(self.steps(signal.kind))
-        follow = _("I have alerted the counsellors on duty: you are first in line. Stay with me here.")
+        if self._staffed(turn.uow):
+            follow = _("I have alerted the counsellors on duty: you are first in line. Stay with me here.")
+        else:
+            follow = _(
+                "No counsellor is on duty at this hour, so please call the numbers above now. "
+                "You are first in line when the next counsellor starts."
+            )
         if turn.state.flow:
             follow += " " + _("When you are ready, we can go back to what we were doing.")
         turn.say(follow)

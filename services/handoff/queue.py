@@ -19,6 +19,7 @@ HANDOFF_CANCEL = "handoff:cancel"
 class Priority(IntEnum):
     REQUEST = 10
     ESCALATION = 50
+    REQUEUED = 90  # back from a counsellor who could not continue: the front, after crises
     CRISIS = 100
 
 
@@ -47,6 +48,7 @@ def enqueue_person(
             status=HandoffStatus.WAITING,
             created_at=now,
             updated_at=now,
+            queued_at=now,
         )
     )
     events.emit(HANDOFF_ENQUEUED, uow=uow, request=request, created=True, now=now)
