@@ -235,6 +235,7 @@ def test_asking_for_a_counsellor(bot: RunningBot, server: FakeTelegram) -> None:
     count = len(server.messages(U1))
     server.message(U1, "/counsellor")
     reply = server.wait_messages(U1, count + 1)[count]
-    assert "hàng chờ" in reply.text and reply.buttons == [("Hủy yêu cầu", "handoff:cancel")]
+    assert "hàng chờ" in reply.text
+    assert ("Hủy yêu cầu", "handoff:cancel") in reply.buttons
     server.press_label(U1, "Hủy yêu cầu")
     assert "hủy" in server.wait_messages(U1, count + 2)[-1].text
