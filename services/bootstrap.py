@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.aftercare.feature import install as install_aftercare
 from services.clock import Clock, SystemClock
 from services.context import Feature, FeatureContext, Tick
 from services.dialogue.router import Router
@@ -28,7 +29,9 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 # Each capability installs itself here (commands, flows, intents, buttons, ticks); one line per feature.
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [
+    install_aftercare,
+]
 
 
 @dataclass

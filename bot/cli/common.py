@@ -48,3 +48,11 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, as_jso
     for row in rows:
         print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
     sys.stdout.flush()
+
+
+def command_group(subparsers: Any, name: str, help_text: str) -> Any:
+    """The sub-commands of `hotline NAME`, created by the first module that needs it (e.g. `reports`)."""
+    existing = subparsers.choices.get(name)
+    if existing is None:
+        return subparsers.add_parser(name, help=help_text).add_subparsers(dest=f"{name}_command", required=True)
+    return next(action for action in existing._actions if isinstance(action, argparse._SubParsersAction))

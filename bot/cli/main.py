@@ -9,11 +9,14 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli import aftercare
 from bot.cli.common import Register
 from bot.cli.common import settings_from as _settings
 
 # Each capability adds its administrative commands here: a module with `register(subparsers, common)`.
-COMMAND_MODULES: list[Register] = []
+COMMAND_MODULES: list[Register] = [
+    aftercare.register,
+]
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import aftercare_models  # noqa: F401  (registers the tables for autogenerate)
 from storage.db import build_engine
 from storage.models import Base
 
