@@ -336,7 +336,7 @@ class AftercareDialogue:
         self._say(turn, answers.craving_level(self._ctx, turn.uow, row, checkin, level, turn.now))
 
     def _not_ok(self, turn: Turn) -> None:
-        """ "Không ổn" read as "ổn" by the classifier: ask what is going on instead of cheering."""
+        """When "không ổn" was read as "ổn" by the classifier: ask what is going on instead of cheering."""
         repo = self._repo(turn)
         row = repo.enrolment(turn.person.id)
         checkin = answers.open_checkin(repo, row) if row is not None and row.status in TOOK_PART else None

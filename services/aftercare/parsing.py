@@ -79,7 +79,7 @@ _NOT_OK = re.compile(
 
 
 def says_not_ok(text: str) -> bool:
-    """ "không ổn", "chẳng khỏe", "buồn lắm": never to be taken for an "I'm OK" answer."""
+    """Whether the text says not OK ("không ổn", "chẳng khỏe", "buồn lắm"): never an "I am OK" answer."""
     return bool(_NOT_OK.search(words(text)))
 
 

@@ -28,7 +28,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def parse_clock(text: str) -> time:
-    """ "HH:MM" → time."""
+    """Read "HH:MM" as a time of day."""
     try:
         hours, minutes = (int(part) for part in str(text).split(":"))
         return time(hours, minutes)

@@ -30,14 +30,15 @@ _REFERENCE_DAY = date(2026, 1, 5)
 
 # --- dates and times ---------------------------------------------------------------------------
 def day_text(moment: datetime) -> str:
-    """ "thứ Hai, 30 tháng 11" in Asia/Ho_Chi_Minh."""
+    """E.g. "thứ Hai, 30 tháng 11", in Asia/Ho_Chi_Minh."""
     shown = local_datetime(moment, "EEEE, d MMMM")
     return "thứ" + shown[3:] if shown.startswith("Thứ") else shown
 
 
 def clock_label(moment: datetime) -> str:
-    """ "8:00 sáng" in Asia/Ho_Chi_Minh."""
-    return local_datetime(moment, "h:mm BBBB")
+    """E.g. "8:00 sáng", in Asia/Ho_Chi_Minh (Babel; 21:xx is "tối" as people say it, where CLDR has "đêm")."""
+    label = local_datetime(moment, "h:mm BBBB")
+    return label.replace("đêm", "tối") if local_datetime(moment, "H") == "21" else label
 
 
 def time_label(clock: time, config: AftercareConfig) -> str:
@@ -45,7 +46,7 @@ def time_label(clock: time, config: AftercareConfig) -> str:
 
 
 def when_text(moment: datetime) -> str:
-    """ "thứ Hai, 30 tháng 11 lúc 8:00 sáng"."""
+    """E.g. "thứ Hai, 30 tháng 11 lúc 8:00 sáng"."""
     return _("{day} at {clock}").format(day=day_text(moment), clock=clock_label(moment))
 
 
@@ -70,7 +71,7 @@ def _span(phase: Phase) -> str:
 
 
 def cadence(plan: Plan) -> str:
-    """ "every day for the first 2 weeks, then once a week until month 3, …" from the plan's phases."""
+    """The plan in words ("every day for the first 2 weeks, then once a week until month 3, …")."""
     parts = [
         _("{every} for the first {span}").format(every=_every(plan.phases[0].every_days), span=_span(plan.phases[0]))
     ]
