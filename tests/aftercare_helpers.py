@@ -87,3 +87,25 @@ def context(app: App) -> AftercareContext:
     ctx = app.extensions[CONTEXT_HOOK]
     assert isinstance(ctx, AftercareContext)
     return ctx
+
+
+def enrol_many(app: App, count: int, times: Sequence[str] = ("08:00",), prefix: str = "p") -> list[int]:
+    """`count` consenting people enrolled at once through the use cases (fast; the chat path has its own tests)."""
+    from services.aftercare.enrolment import accept, change_time, offer
+    from services.aftercare.plan import parse_clock
+    from services.aftercare.repository import AftercareRepository
+
+    ctx = context(app)
+    now = app.clock.now()
+    ids = []
+    with app.uow() as uow:
+        repo = AftercareRepository(uow.session)
+        for number in range(count):
+            person = uow.people.get_or_create("test", f"{prefix}{number}", now)
+            person.consent_at = now
+            offer(ctx, repo, person.id, "cli", now)
+            row, _scheduled = accept(ctx, repo, person.id, now)
+            change_time(ctx, repo, row, parse_clock(times[number % len(times)]), now)
+            ids.append(person.id)
+        uow.commit()
+    return ids

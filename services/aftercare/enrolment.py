@@ -28,23 +28,30 @@ def place(
 ) -> AftercareCheckin:
     """Put the enrolment's one scheduled row on `slot` (creating it when there is none)."""
     row = repo.scheduled(enrolment)
-    due = ctx.timetable.due(enrolment, slot.seq, slot.planned_at)
     if row is None:
-        row = repo.add_checkin(
-            AftercareCheckin(
-                enrolment_id=enrolment.id,
-                person_id=enrolment.person_id,
-                cycle=enrolment.cycle,
-                seq=slot.seq,
-                planned_at=slot.planned_at,
-                due_at=due,
-                action_at=due,
-                status=CheckinStatus.SCHEDULED,
-            )
-        )
-    else:
-        row.seq, row.planned_at, row.due_at, row.action_at = slot.seq, slot.planned_at, due, due
+        return add_scheduled(ctx, repo, enrolment, slot)
+    due = ctx.timetable.due(enrolment, slot.seq, slot.planned_at)
+    row.seq, row.planned_at, row.due_at, row.action_at = slot.seq, slot.planned_at, due, due
     return row
+
+
+def add_scheduled(
+    ctx: AftercareContext, repo: AftercareRepository, enrolment: AftercareEnrolment, slot: Slot
+) -> AftercareCheckin:
+    """A new scheduled row, when the caller knows the enrolment has none (the scheduler, after a send)."""
+    due = ctx.timetable.due(enrolment, slot.seq, slot.planned_at)
+    return repo.add_checkin(
+        AftercareCheckin(
+            enrolment_id=enrolment.id,
+            person_id=enrolment.person_id,
+            cycle=enrolment.cycle,
+            seq=slot.seq,
+            planned_at=slot.planned_at,
+            due_at=due,
+            action_at=due,
+            status=CheckinStatus.SCHEDULED,
+        )
+    )
 
 
 def unschedule(repo: AftercareRepository, enrolment: AftercareEnrolment) -> None:

@@ -60,15 +60,16 @@ class AftercareRepository:
             return None
         return self._s.get(AftercareCheckin, enrolment.last_checkin_id)
 
-    def claim_due(self, now: datetime, limit: int) -> list[tuple[AftercareCheckin, AftercareEnrolment]]:
+    def claim_due(self, now: datetime, limit: int) -> list[tuple[AftercareCheckin, AftercareEnrolment, Person]]:
         """Rows whose next action is due, oldest first, each locked with its enrolment and person.
 
         On PostgreSQL `FOR UPDATE … SKIP LOCKED`: another worker gets other rows, and a person whose turn is
         being handled right now is left for the next tick. SQLite ignores the clause; there the write lock
         taken at BEGIN IMMEDIATE serialises workers, and one scheduler process is the documented limit.
+        The enrolments' latest sent check-ins are loaded too (one query), for closing them.
         """
         stmt = (
-            select(AftercareCheckin, AftercareEnrolment)
+            select(AftercareCheckin, AftercareEnrolment, Person)
             .join(AftercareEnrolment, AftercareEnrolment.id == AftercareCheckin.enrolment_id)
             .join(Person, Person.id == AftercareCheckin.person_id)
             .where(AftercareCheckin.action_at <= now)
@@ -76,7 +77,12 @@ class AftercareRepository:
             .limit(limit)
             .with_for_update(skip_locked=True, of=[AftercareCheckin, AftercareEnrolment, Person])
         )
-        return [(row[0], row[1]) for row in self._s.execute(stmt)]
+        claimed = [(row[0], row[1], row[2]) for row in self._s.execute(stmt)]
+        previous = {e.last_checkin_id for _, e, _ in claimed if e.last_checkin_id is not None}
+        previous -= {c.id for c, _, _ in claimed}
+        if previous:
+            list(self._s.scalars(select(AftercareCheckin).where(AftercareCheckin.id.in_(previous))))
+        return claimed
 
     # --- events --------------------------------------------------------------------------------
     def add_event(

@@ -23,10 +23,11 @@ from services.aftercare import texts
 from services.aftercare.answers import REASON_MISSED, escalate
 from services.aftercare.content import pick
 from services.aftercare.context import AftercareContext
-from services.aftercare.enrolment import complete, place, resume
+from services.aftercare.enrolment import add_scheduled, complete, resume
 from services.aftercare.repository import AftercareRepository
 from services.messaging import send_message
 from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, CheckinStatus, EnrolmentStatus
+from storage.models import Person
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,9 @@ class CheckinRunner:
         try:
             with self._uow_factory() as uow:
                 claimed = AftercareRepository(uow.session).claim_due(now, self._ctx.settings.max_per_tick)
-                ids = [row.id for row, _ in claimed]
-                for row, enrolment in claimed:
-                    self._process(uow, row, enrolment, now, report)
+                ids = [row.id for row, _, _ in claimed]
+                for row, enrolment, person in claimed:
+                    self._process(uow, row, enrolment, person, now, report)
                 uow.commit()
         except Exception:
             log.exception("aftercare batch failed; retrying its rows one by one", extra={"rows": len(ids)})
@@ -88,7 +89,8 @@ class CheckinRunner:
                 if row is None or row.action_at is None or row.action_at > now:
                     return report
                 enrolment = uow.session.get_one(AftercareEnrolment, row.enrolment_id)
-                self._process(uow, row, enrolment, now, report)
+                person = uow.people.lock(row.person_id)
+                self._process(uow, row, enrolment, person, now, report)
                 uow.commit()
         except Exception:
             log.exception("aftercare row failed; postponed", extra={"checkin": checkin_id})
@@ -102,17 +104,29 @@ class CheckinRunner:
 
     # --- one row ----------------------------------------------------------------------------------
     def _process(
-        self, uow: UnitOfWork, row: AftercareCheckin, enrolment: AftercareEnrolment, now: datetime, report: TickReport
+        self,
+        uow: UnitOfWork,
+        row: AftercareCheckin,
+        enrolment: AftercareEnrolment,
+        person: Person,
+        now: datetime,
+        report: TickReport,
     ) -> None:
         if row.status == CheckinStatus.SCHEDULED:
-            self._due(uow, row, enrolment, now, report)
+            self._due(uow, row, enrolment, person, now, report)
         elif row.status == CheckinStatus.SENT:
             self._waiting(uow, row, enrolment, now, report)
         else:
             row.action_at = None
 
     def _due(
-        self, uow: UnitOfWork, row: AftercareCheckin, enrolment: AftercareEnrolment, now: datetime, report: TickReport
+        self,
+        uow: UnitOfWork,
+        row: AftercareCheckin,
+        enrolment: AftercareEnrolment,
+        person: Person,
+        now: datetime,
+        report: TickReport,
     ) -> None:
         ctx, repo = self._ctx, AftercareRepository(uow.session)
         welcome_back = False
@@ -130,7 +144,6 @@ class CheckinRunner:
             row.due_at = row.action_at = ctx.config.hours.clamp(now)
             report.deferred += 1
             return
-        person = uow.people.get(enrolment.person_id)
         if person.deleted_at is not None or person.unreachable:
             self._skip(row, "unreachable", report)
             self._schedule_after(repo, enrolment, row.seq + 1, now)
@@ -194,7 +207,7 @@ class CheckinRunner:
         if slot is None:
             complete(repo, enrolment, now)
         else:
-            place(self._ctx, repo, enrolment, slot)
+            add_scheduled(self._ctx, repo, enrolment, slot)
 
     def _send(
         self,
