@@ -202,20 +202,20 @@ def test_a_failing_row_is_postponed_and_the_others_go(app: App, monkeypatch: pyt
     ids = enrol_many(app, 5)
     import services.aftercare.runner as runner_module
 
-    real_send = runner_module.send_message
+    real_send = runner_module.queue_message
 
     def send(uow, person_id, text, buttons, now):  # type: ignore[no-untyped-def]
         if person_id == ids[2]:
             raise RuntimeError("channel trouble")
         return real_send(uow, person_id, text, buttons, now)
 
-    monkeypatch.setattr(runner_module, "send_message", send)
+    monkeypatch.setattr(runner_module, "queue_message", send)
     assert len(wait(app, DAY)) == 4
     with app.uow() as uow:
         row = uow.session.scalars(select(AftercareCheckin).where(AftercareCheckin.person_id == ids[2])).one()
         assert row.status == CheckinStatus.SCHEDULED
         assert row.action_at == app.clock.now() + timedelta(minutes=15)
-    monkeypatch.setattr(runner_module, "send_message", real_send)
+    monkeypatch.setattr(runner_module, "queue_message", real_send)
     assert len(wait(app, timedelta(minutes=15))) == 1
 
 

@@ -25,7 +25,7 @@ from services.aftercare.content import pick
 from services.aftercare.context import AftercareContext
 from services.aftercare.enrolment import add_scheduled, complete, resume
 from services.aftercare.repository import AftercareRepository
-from services.messaging import send_message
+from services.messaging import queue_message
 from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, CheckinStatus, EnrolmentStatus
 from storage.models import Person
 from storage.uow import UnitOfWork
@@ -235,7 +235,7 @@ class CheckinRunner:
             text = texts.late_note() + "\n" + text
         if first or row.seq % HINT_EVERY == 0:
             text += "\n\n" + texts.settings_hint()
-        send_message(uow, enrolment.person_id, text, texts.checkin_buttons(row.id), now)
+        queue_message(uow, enrolment.person_id, text, texts.checkin_buttons(row.id), now)
         plan = ctx.timetable.plan(enrolment)
         row.status, row.sent_at = CheckinStatus.SENT, now
         if enrolment.missed_streak == 0:
@@ -277,7 +277,7 @@ class CheckinRunner:
                 report.deferred += 1
                 return
             text = pick(ctx.content.followup, row.seq + enrolment.id)
-            send_message(uow, enrolment.person_id, text, texts.checkin_buttons(row.id), now)
+            queue_message(uow, enrolment.person_id, text, texts.checkin_buttons(row.id), now)
             row.followup_at = now
             row.action_at = max(window_end, now)
             AftercareRepository(uow.session).add_event(enrolment, "followup", now, checkin_id=row.id)
@@ -299,4 +299,4 @@ class CheckinRunner:
             escalate(self._ctx, uow, enrolment, REASON_MISSED, now, row.id)
             report.escalated += 1
             if self._ctx.config.hours.allows(now):
-                send_message(uow, enrolment.person_id, texts.missed_escalation_text(), (), now)
+                queue_message(uow, enrolment.person_id, texts.missed_escalation_text(), (), now)
