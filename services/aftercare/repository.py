@@ -60,13 +60,16 @@ class AftercareRepository:
             return None
         return self._s.get(AftercareCheckin, enrolment.last_checkin_id)
 
-    def claim_due(self, now: datetime, limit: int) -> list[tuple[AftercareCheckin, AftercareEnrolment, Person]]:
+    def claim_due(
+        self, now: datetime, limit: int
+    ) -> tuple[list[tuple[AftercareCheckin, AftercareEnrolment, Person]], list[AftercareCheckin]]:
         """Rows whose next action is due, oldest first, each locked with its enrolment and person.
 
         On PostgreSQL `FOR UPDATE … SKIP LOCKED`: another worker gets other rows, and a person whose turn is
         being handled right now is left for the next tick. SQLite ignores the clause; there the write lock
         taken at BEGIN IMMEDIATE serialises workers, and one scheduler process is the documented limit.
-        The enrolments' latest sent check-ins are loaded too (one query), for closing them.
+        Also returns the enrolments' latest sent check-ins (one query), which the tick may close; holding
+        them keeps them in the session, so looking them up again costs nothing.
         """
         stmt = (
             select(AftercareCheckin, AftercareEnrolment, Person)
@@ -80,9 +83,9 @@ class AftercareRepository:
         claimed = [(row[0], row[1], row[2]) for row in self._s.execute(stmt)]
         previous = {e.last_checkin_id for _, e, _ in claimed if e.last_checkin_id is not None}
         previous -= {c.id for c, _, _ in claimed}
-        if previous:
-            list(self._s.scalars(select(AftercareCheckin).where(AftercareCheckin.id.in_(previous))))
-        return claimed
+        if not previous:
+            return claimed, []
+        return claimed, list(self._s.scalars(select(AftercareCheckin).where(AftercareCheckin.id.in_(previous))))
 
     # --- events --------------------------------------------------------------------------------
     def add_event(

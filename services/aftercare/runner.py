@@ -65,7 +65,8 @@ class CheckinRunner:
         ids: list[int] = []
         try:
             with self._uow_factory() as uow:
-                claimed = AftercareRepository(uow.session).claim_due(now, self._ctx.settings.max_per_tick)
+                repo = AftercareRepository(uow.session)
+                claimed, _previous = repo.claim_due(now, self._ctx.settings.max_per_tick)
                 ids = [row.id for row, _, _ in claimed]
                 for row, enrolment, person in claimed:
                     self._process(uow, row, enrolment, person, now, report)
