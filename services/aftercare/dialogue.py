@@ -353,6 +353,8 @@ class AftercareDialogue:
             turn.say(texts.outside_programme_ok_text(), main_menu_buttons())
         elif kind == texts.RELAPSE:
             turn.say(texts.outside_programme_relapse_text(), helpers)
+        elif kind == texts.TALK:
+            turn.say(texts.outside_programme_craving_text(), helpers)
         else:
             tips = self._ctx.content.tips
             tip = tips[(turn.person.id + turn.now.toordinal()) % len(tips)]

@@ -58,7 +58,7 @@ class AftercareHooks:
             return
         repo = AftercareRepository(uow.session)
         row = repo.enrolment(request.person_id)
-        if row is None or row.status not in TOOK_PART:
+        if row is None or not (is_enrolled(row) or row.status == EnrolmentStatus.COMPLETED):
             return
         checkin = answers.open_checkin(repo, row)
         if checkin is None:
