@@ -1,4 +1,4 @@
-"""Thirty days of a 1,000-person cohort with random answers, the scheduler woken every 15 minutes.
+"""Thirty days of a 1,000-person cohort with random answers, the scheduler woken every 30 minutes.
 
 What must hold: no message outside the allowed hours, no check-in sent twice (and none lost: everyone gets
 exactly the plan's check-ins), and every escalation (relapse, craving ≥ 7, need to talk, two missed) in the
@@ -18,11 +18,10 @@ from sqlalchemy import select
 
 from bench.aftercare import seed
 from services.aftercare import answers
-from services.aftercare.repository import AftercareRepository
 from services.bootstrap import App
 from services.clock import FakeClock
 from services.handoff.queue import Priority
-from storage.aftercare_models import AftercareCheckin, AftercareEvent
+from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, AftercareEvent
 from storage.models import HandoffRequest, OutboxMessage
 from tests.aftercare_helpers import all_rows, context
 from tests.conftest import AppFactory
@@ -30,7 +29,7 @@ from tests.conftest import AppFactory
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 PEOPLE = 1000
 DAYS = 30
-STEP = timedelta(minutes=15)
+STEP = timedelta(minutes=30)
 TIMES = ("08:00", "09:30", "12:00", "18:00", "20:00", "21:00")
 CHECKINS_IN_30_DAYS = 16  # every day for 14 days, then days 21 and 28
 
@@ -43,13 +42,18 @@ def _answer_due(app: App, due: list[tuple[datetime, int, int]], rng: random.Rand
         return
     ctx = context(app)
     with app.uow() as uow:
-        repo = AftercareRepository(uow.session)
+        ids = [checkin_id for _when, _person, checkin_id in ready]
+        rows = {c.id: c for c in uow.session.scalars(select(AftercareCheckin).where(AftercareCheckin.id.in_(ids)))}
+        enrolment_ids = {c.enrolment_id for c in rows.values()}
+        enrolments = {
+            e.id: e
+            for e in uow.session.scalars(select(AftercareEnrolment).where(AftercareEnrolment.id.in_(enrolment_ids)))
+        }
         for item in ready:
             due.remove(item)
-            _when, person_id, checkin_id = item
-            enrolment = repo.enrolment(person_id)
-            checkin = repo.checkin(checkin_id)
-            assert enrolment is not None and checkin is not None
+            checkin = rows[item[2]]
+            enrolment = enrolments[checkin.enrolment_id]
+            assert enrolment.person_id == item[1]
             kind = rng.choices(["ok", "craving", "relapse", "talk"], weights=[70, 20, 5, 5])[0]
             answers.answer(ctx, uow, enrolment, checkin, kind, now)
             if kind == "craving":

@@ -380,7 +380,10 @@ class AftercareDialogue:
         if answer is not None and answer.more:
             buttons.append(Button(_("Read more"), MORE_PREFIX + "ask_aftercare"))
         buttons.append(Button(_("Talk to a counsellor"), MENU_COUNSELLOR))
-        text = answer.text if answer is not None else texts.offer_text(self._ctx.config, None)
+        if answer is None:
+            text = texts.offer_text(self._ctx.config, None)
+        else:
+            text = answer.text_for(turn.entities() if turn.text else {})
         turn.say(text, tuple(buttons))
 
     def command(self, turn: Turn) -> None:
