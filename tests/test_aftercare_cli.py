@@ -46,6 +46,9 @@ def test_enrol_sends_the_consent_question_and_is_audited(
     audit = [a for a in all_rows(app, AuditLog) if a.action == "aftercare.offer"]
     assert len(audit) == 1 and audit[0].actor == "cli"
     assert main(["aftercare", "enrol", "--id", "000", "--channel", "test", *db]) == 1
+    chat.press("ac:yes")
+    assert main(["aftercare", "enrol", "--id", "84901234567", "--channel", "test", *db]) == 0
+    assert "already in the check-ins (active); nothing sent" in capsys.readouterr().out
 
 
 def test_list_is_masked_and_audited(cli: tuple[App, list[str]], capsys: pytest.CaptureFixture[str]) -> None:

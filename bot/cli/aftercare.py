@@ -10,6 +10,7 @@ from typing import Any
 from bot.cli.common import command_group, open_app, print_rows
 from services.aftercare.feature import CONTEXT_HOOK, ENROL_HOOK
 from services.aftercare.reports import build_report, enrolment_rows, mask
+from services.aftercare.repository import AftercareRepository, is_enrolled
 from storage.models import AuditLog
 
 LIST_COLUMNS = ("id", "person", "channel", "status", "time", "since", "next", "sent", "answered", "missed_in_a_row")
@@ -36,6 +37,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         if person is None or person.deleted_at is not None:
             print(f"No person with id {mask(args.id)} on channel {args.channel!r}.", file=sys.stderr)
             return 1
+        current = AftercareRepository(uow.session).enrolment(person.id)
+        if current is not None and is_enrolled(current):
+            who = f"Person #{person.id} ({mask(args.id)})"
+            print(f"{who} is already in the check-ins ({current.status}); nothing sent.")
+            return 0
         now = app.clock.now()
         app.extensions[ENROL_HOOK](uow, app.events, person.id, now, None)
         uow.audit.add(_audit("aftercare.offer", "person", str(person.id), "after-care consent question sent", now))
