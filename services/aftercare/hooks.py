@@ -24,6 +24,7 @@ from storage.models import HandoffRequest
 from storage.uow import UnitOfWork
 
 REJOIN_FROM = (EnrolmentStatus.STOPPED, EnrolmentStatus.COMPLETED)
+PERSON_REQUEST = "request"  # the reason services.handoff.queue.request_counsellor gives
 
 
 class AftercareHooks:
@@ -54,8 +55,8 @@ class AftercareHooks:
 
     def on_handoff(self, uow: UnitOfWork, request: HandoffRequest, created: bool, now: datetime, **_: Any) -> None:
         """A person asked for a counsellor in words while a check-in waits: that is the "Cần nói chuyện" answer."""
-        if request.reason.startswith("aftercare_") or request.priority >= Priority.ESCALATION:
-            return
+        if request.reason != PERSON_REQUEST or request.priority >= Priority.ESCALATION:
+            return  # only the person's own request (not a transfer, a crisis or an escalation already)
         repo = AftercareRepository(uow.session)
         row = repo.enrolment(request.person_id)
         if row is None or not (is_enrolled(row) or row.status == EnrolmentStatus.COMPLETED):
