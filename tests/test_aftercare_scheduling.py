@@ -226,7 +226,7 @@ def _worker_app(tmp_path: Path, url: str, nlu: EmbeddedNlu, clock: FakeClock) ->
 def test_two_workers_claiming_at_once_never_send_twice(
     make_app: AppFactory, tmp_path: Path, database_url: str, nlu: EmbeddedNlu, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HOTLINE_AFTERCARE_MAX_PER_TICK", "25")
+    monkeypatch.setenv("HOTLINE_AFTERCARE_MAX_PER_TICK", "10")
     first = make_app()
     people = enrol_many(first, 300, times=("08:00", "08:05"))
     due = START + DAY
