@@ -149,6 +149,20 @@ def test_a_pause_ends_by_itself_with_a_welcome_back(app: App) -> None:
     assert [e.value for e in events(app, "resumed")] == ["auto"]
 
 
+def test_a_row_found_due_during_a_pause_waits_for_its_end(app: App) -> None:
+    chat = enrol(app, at="08:00")
+    chat.say("tạm dừng 7 ngày")  # back on Monday 30 November
+    with app.uow() as uow:  # as if the row had been left early (e.g. by an older version)
+        uow.session.execute(
+            update(AftercareCheckin).where(AftercareCheckin.status == "scheduled").values(action_at=app.clock.now())
+        )
+        uow.commit()
+    assert to(wait(app, timedelta(minutes=1), chat), "u1") == []
+    [row] = [r for r in checkins(app, chat) if r.status == CheckinStatus.SCHEDULED]
+    assert local(row.planned_at).strftime("%d/%m %H:%M") == "30/11 08:00"
+    assert enrolment_of(app, chat).status == EnrolmentStatus.PAUSED
+
+
 def test_changed_time_is_used_from_the_next_checkin(app: App) -> None:
     chat = enrol(app, at="08:00")
     chat.say("đổi giờ sang 19h")

@@ -23,7 +23,7 @@ from services.aftercare import texts
 from services.aftercare.answers import REASON_MISSED, escalate
 from services.aftercare.content import pick
 from services.aftercare.context import AftercareContext
-from services.aftercare.enrolment import add_scheduled, complete, resume
+from services.aftercare.enrolment import add_scheduled, complete, place, resume
 from services.aftercare.repository import AftercareRepository
 from services.messaging import queue_message
 from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, CheckinStatus, EnrolmentStatus
@@ -138,6 +138,9 @@ class CheckinRunner:
         ):
             resume(ctx, repo, enrolment, now, how="auto")
             welcome_back = True
+        if enrolment.status == EnrolmentStatus.PAUSED and row.cycle == enrolment.cycle:
+            self._after_pause(repo, row, enrolment, now)  # never left without a row, so the pause ends
+            return
         if enrolment.status != EnrolmentStatus.ACTIVE or row.cycle != enrolment.cycle:
             row.status, row.action_at = CheckinStatus.CANCELLED, None
             return
@@ -161,6 +164,16 @@ class CheckinRunner:
             complete(repo, enrolment, now)
         else:
             self._schedule_after(repo, enrolment, target.seq + 1, now)
+
+    def _after_pause(
+        self, repo: AftercareRepository, row: AftercareCheckin, enrolment: AftercareEnrolment, now: datetime
+    ) -> None:
+        """A row due while its enrolment is still paused: move it to the first slot after the pause."""
+        slot = self._ctx.timetable.first_after(enrolment, row.seq, max(now, enrolment.paused_until or now))
+        if slot is None:
+            complete(repo, enrolment, now)
+        else:
+            place(self._ctx, repo, enrolment, slot)
 
     def _catch_up(
         self,
