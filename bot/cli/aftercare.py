@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from bot.cli.common import command_group, open_app, print_rows
-from services.aftercare.feature import CONTEXT_HOOK, ENROL_HOOK
+from services.aftercare.feature import CONTEXT_HOOK, HOOKS_HOOK
 from services.aftercare.reports import build_report, enrolment_rows, mask
 from services.aftercare.repository import AftercareRepository, is_enrolled
 from storage.models import AuditLog
@@ -43,7 +43,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
             print(f"{who} is already in the check-ins ({current.status}); nothing sent.")
             return 0
         now = app.clock.now()
-        app.extensions[ENROL_HOOK](uow, app.events, person.id, now, None)
+        app.extensions[HOOKS_HOOK].offer(uow, person.id, now, by="cli")
         uow.audit.add(_audit("aftercare.offer", "person", str(person.id), "after-care consent question sent", now))
         uow.commit()
     print(f"Sent the after-care consent question to person #{person.id} ({mask(args.id)}).")

@@ -17,6 +17,7 @@ from services.privacy.erasure import ERASERS
 ENROL_HOOK = "aftercare.enrol"  # (uow, events, person_id, now, counsellor_name) -> None: the consent question
 RUNNER_HOOK = "aftercare.runner"  # the CheckinRunner (benchmarks, tests)
 CONTEXT_HOOK = "aftercare.context"  # the AftercareContext (plans, settings) for the CLI and reports
+HOOKS_HOOK = "aftercare.hooks"  # the AftercareHooks: `offer(uow, person_id, now, by=...)` for the CLI
 
 
 def install(ctx: FeatureContext) -> None:
@@ -44,5 +45,6 @@ def install(ctx: FeatureContext) -> None:
     ctx.extensions[ENROL_HOOK] = hooks.enrol_offer
     ctx.extensions[RUNNER_HOOK] = runner
     ctx.extensions[CONTEXT_HOOK] = aftercare
+    ctx.extensions[HOOKS_HOOK] = hooks
     if erase not in ERASERS:
         ERASERS.append(erase)

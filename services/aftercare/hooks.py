@@ -79,12 +79,18 @@ class AftercareHooks:
     def enrol_offer(
         self, uow: UnitOfWork, events: Events, person_id: int, now: datetime, counsellor_name: str | None = None
     ) -> None:
-        """Send the person the consent question (a counsellor's /enrol, `hotline aftercare enrol`).
+        """A counsellor's /enrol: send the person the consent question (nothing starts before their yes)."""
+        self.offer(uow, person_id, now, by="counsellor", counsellor_name=counsellor_name)
 
-        Nothing starts until the person presses "yes"; someone already enrolled gets their settings instead.
+    def offer(
+        self, uow: UnitOfWork, person_id: int, now: datetime, *, by: str, counsellor_name: str | None = None
+    ) -> None:
+        """Send the consent question from outside the person's conversation (/enrol, `hotline aftercare enrol`).
+
+        Someone already enrolled gets their settings instead. When the person is in no other conversation, a
+        typed "đồng ý" answers the question too.
         """
         repo = AftercareRepository(uow.session)
-        by = "counsellor" if counsellor_name is not None else "cli"
         row, fresh = enrolment.offer(self._ctx, repo, person_id, by, now)
         if not fresh:
             send_message(
