@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.aftercare.feature import install as install_aftercare
 from services.clock import Clock, SystemClock
 from services.context import Feature, FeatureContext, Tick
 from services.dialogue.router import Router
@@ -37,6 +38,7 @@ FEATURES: list[Feature] = [
     requests_feature.install,
     directory_feature.install,
     registration.install,
+    install_aftercare,
 ]
 
 

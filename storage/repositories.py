@@ -124,6 +124,14 @@ class OutboxRepository:
         self._s = session
 
     def add(self, person_id: int, channel: str, text: str, buttons: Sequence[dict[str, str]], now: datetime) -> int:
+        row = self.queue(person_id, channel, text, buttons, now)
+        self._s.flush()
+        return row.id
+
+    def queue(
+        self, person_id: int, channel: str, text: str, buttons: Sequence[dict[str, str]], now: datetime
+    ) -> OutboxMessage:
+        """Add a row without flushing: many rows in one transaction go in one batch (scheduler ticks)."""
         row = OutboxMessage(
             person_id=person_id,
             channel=channel,
@@ -135,8 +143,7 @@ class OutboxRepository:
             next_attempt_at=now,
         )
         self._s.add(row)
-        self._s.flush()
-        return row.id
+        return row
 
     def due(self, channel: str, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """Pending rows of a channel whose next attempt is due, oldest first, locked where the DB can."""

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select, text
 
 from services.bootstrap import App
-from services.dialogue.turn import Turn
 from services.events import Events
 from services.handoff.accounts import create_invite
 from services.handoff.core import Repos
@@ -154,21 +153,15 @@ def test_context_card_is_audited_and_uses_the_other_features_hooks(app: App) -> 
     assert calls == [person_id]
 
 
-def test_enrol_calls_the_after_care_hook_with_the_person(app: App) -> None:
-    seen: list[tuple[int, int]] = []
-
-    def enrol(turn: Turn, person_id: int) -> str:
-        seen.append((turn.person.id, person_id))
-        turn.send(person_id, "Bạn có muốn tham gia hỗ trợ sau cai không?")
-        return "Đã gửi lời mời sau cai."
-
-    app.extensions["aftercare.enrol"] = enrol
+def test_enrol_sends_the_person_the_after_care_consent_question(app: App) -> None:
     party = _talking(app)
     party.say("c1", "/enrol")
-    assert "Đã gửi lời mời sau cai." in party.to("c1")
-    assert "hỗ trợ sau cai" in party.to("u1")
-    assert seen and seen[0][1] == _request(app).person_id
+    assert "#" in party.to("c1")
+    assert "sau cai" in party.to("u1").lower()
     assert ("enrol", None) in _events(app)
+    with app.uow() as uow:
+        state = uow.states.get_or_create(_request(app).person_id, app.clock.now())
+        assert state.flow in {"relay", "aftercare"}
 
 
 # --- privacy ------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
 from typing import TextIO
 
 from bot.channels.render import render, resolve_button
 from services.bootstrap import App
+from services.scheduler import start_background_scheduler
 from services.types import Button, Inbound, MessageKind, Outbound
 
 CHANNEL = "console"
@@ -23,8 +25,19 @@ class ConsoleChat:
         self._run = uuid.uuid4().hex[:12]
         self._count = 0
         self._buttons: tuple[Button, ...] = ()
+        self._lock = threading.Lock()  # the scheduler's wake-ups and the typed lines take turns
+
+    def run_due(self) -> None:
+        """Due work (check-ins, reminders), then print what it sent to this console."""
+        with self._lock:
+            self._app.run_due()
+            self._app.outbox.drain(CHANNEL, self._show)
 
     def send(self, line: str) -> None:
+        with self._lock:
+            self._send(line)
+
+    def _send(self, line: str) -> None:
         self._count += 1
         button = resolve_button(line, self._buttons)
         inbound = Inbound(
@@ -53,12 +66,19 @@ class ConsoleChat:
 def run_console(app: App, user_id: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     chat = ConsoleChat(app, user_id, out)
     interactive = stdin.isatty()
+    # Interactive: scheduled messages (after-care check-ins) arrive on their own. Piped: none, so the
+    # output depends only on the input.
+    scheduler = start_background_scheduler(chat) if interactive else None
     if interactive:
         print("Gõ tin nhắn rồi nhấn Enter; Ctrl+D để thoát.\n", file=out, flush=True)
-    while True:
-        if interactive:
-            print("> ", end="", file=out, flush=True)
-        line = stdin.readline()
-        if not line:
-            return 0
-        chat.send(line.rstrip("\n"))
+    try:
+        while True:
+            if interactive:
+                print("> ", end="", file=out, flush=True)
+            line = stdin.readline()
+            if not line:
+                return 0
+            chat.send(line.rstrip("\n"))
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)

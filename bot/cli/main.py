@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import counsellors, directory, handoffs, registrations, requests
+from bot.cli import aftercare, counsellors, directory, handoffs, registrations, requests
 from bot.cli.common import Register
 from bot.cli.common import settings_from as _settings
 
@@ -20,6 +20,7 @@ COMMAND_MODULES: list[Register] = [
     requests.register,
     directory.register,
     registrations.register,
+    aftercare.register,
 ]
 
 

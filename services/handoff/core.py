@@ -22,7 +22,7 @@ from storage.uow import UnitOfWork
 # Hooks other features provide through ctx.extensions (all optional):
 REGISTRATION_SUMMARY = "registration.summary"  # fn(uow, person_id) -> str | None, a line for the context card
 AFTERCARE_STATUS = "aftercare.status"  # fn(uow, person_id) -> str | None, a line for the context card
-AFTERCARE_ENROL = "aftercare.enrol"  # fn(turn, person_id) -> str | None: asks the person's consent, says what it did
+AFTERCARE_ENROL = "aftercare.enrol"  # fn(uow, events, person_id, now, counsellor_name): sends the consent question
 RELAY_FLOW = "relay"
 CALLBACK_FLOW = "callback"
 DESK_FLOW = "desk"  # a counsellor's pending input (handover note, display name)

@@ -251,6 +251,6 @@ class Desk:
         if enrol is None:
             turn.say(_("After-care is not available in this installation, so nobody was enrolled."))
             return
-        said = enrol(turn, request.person_id)
+        enrol(turn.uow, turn.events, request.person_id, turn.now, counsellor.name or None)
         repos.queue.add_event(request.id, HandoffEventKind.ENROL, turn.now, counsellor.id)
-        turn.say(str(said) if said else _("The after-care invitation was sent to #{ref}.").format(ref=request.id))
+        turn.say(_("The after-care invitation was sent to #{ref}.").format(ref=request.id))

@@ -1,0 +1,1 @@
+"""After-care check-ins (quản lý sau cai nghiện): plans, enrolment with consent, answers, escalation, scheduling."""
