@@ -18,6 +18,7 @@ from services.events import Events
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
+from services.nlu.rasa import RasaNlu
 from services.outbox import OutboxDispatcher
 from services.settings import Settings
 from storage.crypto import Cipher, install_cipher, load_or_create_dev_key, parse_keys
@@ -67,7 +68,10 @@ def build_cipher(settings: Settings) -> Cipher:
 
 
 def build_nlu(settings: Settings) -> NluEngine:
-    return load_embedded(settings.data_dir / "cache")
+    embedded = load_embedded(settings.data_dir / "cache")
+    if settings.nlu_backend == "rasa":
+        return RasaNlu(settings.rasa_url, embedded, timeout_ms=settings.rasa_timeout_ms)
+    return embedded
 
 
 def build_app(
