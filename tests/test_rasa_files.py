@@ -17,12 +17,15 @@ from services.nlu.rasa_env.environment import (
     RASA_VERSION,
     RasaEnv,
     RasaEnvError,
+    ensure_env,
     existing_env,
     requirements_digest,
     requirements_path,
     resolve_venv,
 )
+from services.nlu.rasa_env.server import RasaServer, free_port
 from services.nlu.rasa_env.training import RasaData, cached_model, effective_config, model_key, train
+from tests.fake_rasa import fake_rasa
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_ENTITIES = ["substance", "relation", "location", "phone"]
@@ -160,3 +163,50 @@ def test_cli_train_json_with_a_fake_rasa(
     assert first["model"] == second["model"]
     assert Path(first["model"]).parent == tmp_path / "data" / "rasa-models"
     assert os.path.basename(first["model"]).startswith("nlu-")
+
+
+def test_setup_reuses_a_matching_environment_without_running_anything(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    _fake_venv(venv, {"requirements": requirements_digest()})
+    env, created = ensure_env(venv, python="/nonexistent/python")
+    assert (env, created) == (RasaEnv(venv), False)
+
+
+def test_setup_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    foreign = tmp_path / "someone-elses-venv"
+    foreign.mkdir()
+    (foreign / "precious.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(RasaEnvError, match="not made by"):
+        ensure_env(foreign, python="/nonexistent/python")
+    assert (foreign / "precious.txt").exists()
+
+
+def test_a_failed_install_is_reported_with_its_log(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    _fake_venv(venv, {"requirements": "0" * 64})  # stale: ours, so it is replaced
+    with pytest.raises(RasaEnvError, match="failed"):
+        ensure_env(venv, python=str(tmp_path / "no-such-python"))
+    assert not (venv / MARKER_FILE).exists()
+
+
+def test_serve_refuses_a_port_another_server_holds(tmp_path: Path) -> None:
+    env, _ = _fake_rasa_env(tmp_path)
+    model = tmp_path / "nlu-x.tar.gz"
+    model.write_text("model", encoding="utf-8")
+    with fake_rasa() as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        server = RasaServer(env, model, port=port, log_file=tmp_path / "server.log")
+        with pytest.raises(RasaEnvError, match="already in use"):
+            server.start(wait_s=5)
+    assert server.pid is None
+
+
+def test_serve_reports_a_server_that_exits(tmp_path: Path) -> None:
+    env, _ = _fake_rasa_env(tmp_path)
+    env.rasa.write_text("#!/bin/sh\necho 'OSError: model unreadable'\nexit 3\n", encoding="utf-8")
+    model = tmp_path / "nlu-x.tar.gz"
+    model.write_text("model", encoding="utf-8")
+    server = RasaServer(env, model, port=free_port(), log_file=tmp_path / "server.log")
+    with pytest.raises(RasaEnvError, match="exited with code 3"):
+        server.start(wait_s=30)
+    assert "model unreadable" in (tmp_path / "server.log").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bot.cli.common import settings_from
-from services.nlu.rasa_env.environment import RasaEnvError, ensure_env, require_env, resolve_venv
+from services.nlu.rasa_env.environment import RasaEnvError, ensure_env, existing_env, require_env, resolve_venv
 from services.nlu.rasa_env.server import LOOPBACK, RasaServer
 from services.nlu.rasa_env.training import TrainedModel, train
 from services.settings import Settings
@@ -42,7 +42,8 @@ def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 def cmd_setup(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     venv = _venv(args, settings)
-    _say(f"Rasa environment at {venv} (about 2.7 GB; the first install takes a few minutes)…")
+    if args.force or existing_env(venv) is None:
+        _say(f"creating the Rasa environment at {venv} (about 2.7 GB, a few minutes)…")
     started = time.perf_counter()
     try:
         env, created = ensure_env(venv, python=args.python, force=args.force)

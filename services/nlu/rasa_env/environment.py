@@ -18,6 +18,7 @@ from pathlib import Path
 RASA_VERSION = "3.6.21"
 REQUIREMENTS_FILE = "rasa-3.6.21-py311-constraints.txt"
 MARKER_FILE = ".hotline-rasa.json"
+INSTALLING_FILE = ".hotline-rasa-installing"  # written first: an unfinished install of ours may be removed
 DEFAULT_VENV = Path("~/.cache/hotline/rasa-venv")
 # What a child Rasa process must not inherit from us (our packages, our interpreter).
 _DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "__PYVENV_LAUNCHER__")
@@ -102,7 +103,10 @@ def _run_logged(command: list[str], log_file: Path, env: dict[str, str] | None =
     with log_file.open("a", encoding="utf-8") as log:
         log.write(f"$ {' '.join(command)}\n")
         log.flush()
-        result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)  # noqa: S603
+        try:
+            result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)  # noqa: S603
+        except OSError as exc:
+            raise RasaEnvError(f"`{command[0]}` failed to start: {exc.strerror}") from exc
     if result.returncode != 0:
         raise RasaEnvError(
             f"`{' '.join(command[:4])} …` failed with exit code {result.returncode}; "
@@ -128,9 +132,15 @@ def ensure_env(venv: Path, *, python: str | None = None, force: bool = False) ->
         if ready is not None:
             return ready, False
         if venv.exists():
+            if not _ours(venv):
+                raise RasaEnvError(
+                    f"{venv} exists and was not made by `hotline rasa setup`: remove it or choose another --venv"
+                )
             shutil.rmtree(venv)
         log_file = venv.parent / f"{venv.name}.install.log"
         log_file.write_text("", encoding="utf-8")
+        venv.mkdir(parents=True)
+        (venv / INSTALLING_FILE).write_text("", encoding="utf-8")
         _run_logged([python or sys.executable, "-m", "venv", str(venv)], log_file)
         env = RasaEnv(venv)
         _run_logged(
@@ -152,7 +162,13 @@ def ensure_env(venv: Path, *, python: str | None = None, force: bool = False) ->
             raise RasaEnvError(f"expected Rasa {RASA_VERSION} in {venv}, found {version!r}")
         marker = {"requirements": requirements_digest(), "rasa": version}
         (venv / MARKER_FILE).write_text(json.dumps(marker), encoding="utf-8")
+        (venv / INSTALLING_FILE).unlink()
         return env, True
+
+
+def _ours(venv: Path) -> bool:
+    """Whether a folder is a (finished, stale or unfinished) Rasa environment made by this code, or empty."""
+    return (venv / MARKER_FILE).exists() or (venv / INSTALLING_FILE).exists() or not any(venv.iterdir())
 
 
 def rasa_version(env: RasaEnv) -> str:

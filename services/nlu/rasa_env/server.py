@@ -26,6 +26,15 @@ def free_port(host: str = LOOPBACK) -> int:
         return port
 
 
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def server_ready(url: str, timeout_s: float = 2.0) -> bool:
     """True when a Rasa server at `url` answers /status with a loaded model."""
     try:
@@ -71,18 +80,24 @@ class RasaServer:
         """Start the server and wait until it answers; raises RasaEnvError with the log's tail otherwise."""
         if not self.model.exists():
             raise RasaEnvError(f"no Rasa model at {self.model}: run `hotline rasa train` first")
+        if not port_free(self.host, self.port):
+            # Another server's /status would pass for ours.
+            raise RasaEnvError(f"{self.host}:{self.port} is already in use: stop that server or choose --port")
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("w", encoding="utf-8") as log:
-            # cwd: the log's folder, so Rasa finds no stray endpoints/credentials files of ours.
-            self._process = subprocess.Popen(  # noqa: S603
-                self.command(),
-                cwd=self.log_file.parent,
-                env=self.env.environ(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: stop() ends Rasa and any worker it forks
-            )
+            try:
+                # cwd: the log's folder, so Rasa finds no stray endpoints/credentials files of ours.
+                self._process = subprocess.Popen(  # noqa: S603
+                    self.command(),
+                    cwd=self.log_file.parent,
+                    env=self.env.environ(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # its own process group: stop() ends Rasa and any worker it forks
+                )
+            except OSError as exc:
+                raise RasaEnvError(f"{self.env.rasa} failed to start: {exc.strerror}") from exc
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -112,9 +112,12 @@ def train(
             ]
             started = time.perf_counter()
             with log_file.open("w", encoding="utf-8") as log:
-                result = subprocess.run(  # noqa: S603
-                    command, cwd=work, env=env.environ(), stdout=log, stderr=subprocess.STDOUT, check=False
-                )
+                try:
+                    result = subprocess.run(  # noqa: S603
+                        command, cwd=work, env=env.environ(), stdout=log, stderr=subprocess.STDOUT, check=False
+                    )
+                except OSError as exc:
+                    raise RasaEnvError(f"{env.rasa} failed to start: {exc.strerror}") from exc
             seconds = time.perf_counter() - started
             produced = work / "out" / f"model{MODEL_SUFFIX}"
             if result.returncode != 0 or not produced.exists():
