@@ -7,6 +7,7 @@ about 2.7 GB into ~/.cache/hotline/rasa-venv or HOTLINE_RASA_VENV).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -91,6 +92,7 @@ def served(rasa_env: RasaEnv, model: TrainedModel, tmp_path_factory: pytest.Temp
     command = [sys.executable, "-m", "bot.cli.main", "rasa", "serve", "--model", str(model.path)]
     command += ["--port", str(port), "--wait", str(SERVE_WAIT_S), "--json"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rasa_pid: int | None = None
     try:
         assert process.stdout is not None
         line = process.stdout.readline()  # printed once /status answers
@@ -98,11 +100,19 @@ def served(rasa_env: RasaEnv, model: TrainedModel, tmp_path_factory: pytest.Temp
             error = process.stderr.read() if process.stderr else ""
             pytest.fail(f"`hotline rasa serve` exited with {process.wait()}: {error}")
         started = json.loads(line)
-        yield Served(started["url"], process, int(started["pid"]), data_dir / "rasa-models" / "rasa-server.log")
+        rasa_pid = int(started["pid"])
+        yield Served(started["url"], process, rasa_pid, data_dir / "rasa-models" / "rasa-server.log")
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if rasa_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(rasa_pid, signal.SIGKILL)  # the Rasa child's own group, if the CLI left it behind
 
 
 def test_training_is_cached_by_the_data_hash(rasa_env: RasaEnv, model: TrainedModel, models_dir: Path) -> None:

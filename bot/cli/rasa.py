@@ -82,29 +82,30 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     port = args.port or httpx.URL(settings.rasa_url).port or DEFAULT_PORT
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)  # also while it starts: never orphan Rasa
+    server: RasaServer | None = None
     try:
         env = require_env(_venv(args, settings))
         model = Path(args.model) if args.model else _train(args, settings).path
         server = RasaServer(env, model, port=port, host=args.host, log_file=models_dir(settings) / "rasa-server.log")
         _say(f"starting Rasa on {args.host}:{port} with {model.name}…")
         url = server.start(wait_s=args.wait)
+        _emit(
+            args,
+            {"url": url, "pid": server.pid, "model": str(model)},
+            f"Rasa is answering at {url} (pid {server.pid}); use HOTLINE_NLU_BACKEND=rasa HOTLINE_RASA_URL={url}. "
+            "Ctrl-C stops it.",
+        )
+        return server.wait()
     except RasaEnvError as exc:
         print(f"rasa serve failed: {exc}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    _emit(
-        args,
-        {"url": url, "pid": server.pid, "model": str(model)},
-        f"Rasa is answering at {url} (pid {server.pid}); use HOTLINE_NLU_BACKEND=rasa HOTLINE_RASA_URL={url}. "
-        "Ctrl-C stops it.",
-    )
-    try:
-        code = server.wait()
     except KeyboardInterrupt:
-        code = 0
+        return 0
     finally:
-        server.stop()
-    return code
+        if server is not None:
+            server.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
