@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -35,7 +37,7 @@ from services.nlu.evaluate import Report, evaluate  # noqa: E402
 from services.nlu.rasa import RasaNlu  # noqa: E402
 from services.nlu.rasa_env.environment import ensure_env, resolve_venv  # noqa: E402
 from services.nlu.rasa_env.server import RasaServer, free_port  # noqa: E402
-from services.nlu.rasa_env.training import train  # noqa: E402
+from services.nlu.rasa_env.training import RasaData, train  # noqa: E402
 from services.nlu.text import strip_diacritics  # noqa: E402
 
 TRAIN = ROOT / "nlu_data" / "nlu"
@@ -130,7 +132,10 @@ def _rss_mb(pid: int | None) -> str:
 
 
 def bench_rasa(args: argparse.Namespace, test: list[Example], test_plain: list[Example], local: EmbeddedNlu) -> Column:
-    column = Column(f"Rasa DIET ({args.rasa_epochs or 'config'} epochs)")
+    epochs = args.rasa_epochs or next(
+        c["epochs"] for c in yaml.safe_load(RasaData.default().config.read_text())["pipeline"] if "epochs" in c
+    )
+    column = Column(f"Rasa DIET ({epochs} epochs)")
     configured = os.environ.get("HOTLINE_RASA_VENV")
     env, _ = ensure_env(resolve_venv(Path(configured) if configured else None))
     models = ROOT / "data" / "rasa-models"  # the model stays for `--reuse-model` and `hotline rasa serve`
