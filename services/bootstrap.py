@@ -21,6 +21,7 @@ from services.handoff import feature as handoff
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
 from services.nlu.embedded import load_embedded
+from services.nlu.rasa import RasaNlu
 from services.outbox import OutboxDispatcher
 from services.registration import feature as registration
 from services.requests import feature as requests_feature
@@ -78,7 +79,10 @@ def build_cipher(settings: Settings) -> Cipher:
 
 
 def build_nlu(settings: Settings) -> NluEngine:
-    return load_embedded(settings.data_dir / "cache")
+    embedded = load_embedded(settings.data_dir / "cache")
+    if settings.nlu_backend == "rasa":
+        return RasaNlu(settings.rasa_url, embedded, timeout_ms=settings.rasa_timeout_ms)
+    return embedded
 
 
 def build_app(

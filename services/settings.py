@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_ms: int = Field(default=300, ge=10)
+    rasa_venv: Path | None = None  # Rasa's own virtualenv; default ~/.cache/hotline/rasa-venv
     encryption_key: SecretStr | None = None
     nlu_confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     max_message_chars: int = Field(default=4000, ge=100)

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli import aftercare, counsellors, directory, handoffs, registrations, requests
+from bot.cli import rasa as rasa_cli
 from bot.cli.common import Register
 from bot.cli.common import settings_from as _settings
+from services.settings import Settings
 
 # Each capability adds its administrative commands here: a module with `register(subparsers, common)`.
 COMMAND_MODULES: list[Register] = [
@@ -21,7 +23,9 @@ COMMAND_MODULES: list[Register] = [
     directory.register,
     registrations.register,
     aftercare.register,
+    rasa_cli.register,
 ]
+EVAL_TIMEOUT_MS = 10_000
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -98,11 +102,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _nlu_settings(args: argparse.Namespace) -> Settings:
+    settings = _settings(args)
+    if args.backend:
+        settings = settings.model_copy(update={"nlu_backend": args.backend})
+    return settings
+
+
 def cmd_nlu_parse(args: argparse.Namespace) -> int:
     from services.bootstrap import build_nlu
     from services.logging_setup import configure_logging
 
-    settings = _settings(args)
+    settings = _nlu_settings(args)
     configure_logging("WARNING")
     nlu = build_nlu(settings)
     texts = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
@@ -116,13 +127,33 @@ def cmd_nlu_test(args: argparse.Namespace) -> int:
     from services.logging_setup import configure_logging
     from services.nlu.data import load_paths
     from services.nlu.evaluate import evaluate, format_report
+    from services.nlu.rasa import RasaNlu
+    from services.nlu.rasa_env.server import server_ready
 
-    settings = _settings(args)
+    settings = _nlu_settings(args)
     configure_logging("WARNING")
-    nlu = build_nlu(settings)
+    if settings.nlu_backend == "rasa" and not server_ready(settings.rasa_url):
+        # Evaluating the fallback under Rasa's name would be a false figure.
+        print(f"no Rasa server answers at {settings.rasa_url}: start it with `hotline rasa serve`", file=sys.stderr)
+        return 2
+    # Evaluation measures understanding, not latency: a slow answer must not be scored as the fallback's.
+    nlu = build_nlu(settings.model_copy(update={"rasa_timeout_ms": max(settings.rasa_timeout_ms, EVAL_TIMEOUT_MS)}))
     report = evaluate(nlu, load_paths([Path(args.nlu)]).examples)
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(report))
-    return 0
+    fallbacks = dict(nlu.fallbacks) if isinstance(nlu, RasaNlu) else {}
+    if args.json:
+        print(
+            json.dumps(
+                {"backend": settings.nlu_backend, **report.to_dict(), "fallbacks": fallbacks},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(f"backend: {settings.nlu_backend}")
+        print(format_report(report))
+        if fallbacks:
+            print(f"\nWARNING: {sum(fallbacks.values())} messages were parsed by the embedded fallback: {fallbacks}")
+    return 1 if fallbacks else 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -162,9 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     nlu = sub.add_parser("nlu", help="NLU tools").add_subparsers(dest="nlu_command", required=True)
     parse = nlu.add_parser("parse", parents=[common], help="parse text (or stdin lines) to Rasa JSON")
     parse.add_argument("text", nargs="?")
+    parse.add_argument("--backend", choices=["embedded", "rasa"], help="default: HOTLINE_NLU_BACKEND")
     parse.set_defaults(func=cmd_nlu_parse)
     test = nlu.add_parser("test", parents=[common], help="evaluate on a Rasa-format NLU file")
-    test.add_argument("--nlu", required=True)
+    test.add_argument("--nlu", required=True, help="a Rasa-format NLU file or folder")
+    test.add_argument("--backend", choices=["embedded", "rasa"], help="default: HOTLINE_NLU_BACKEND")
     test.set_defaults(func=cmd_nlu_test)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
