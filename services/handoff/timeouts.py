@@ -50,7 +50,8 @@ class Timeouts:
         self.roster(now)
         with self._uow_factory() as uow:
             repos = Repos(uow)
-            waiting = [r.id for r in repos.queue.waiting()]
+            on_duty = repos.counsellors.on_duty()
+            waiting = [r.id for r in repos.queue.waiting() if self._waiting_due(r, on_duty, now)]
             active = [r.id for r in repos.queue.active() if self._active_due(r, now)]
         overdue = Overdue()
         for request_id in waiting:
@@ -114,6 +115,18 @@ class Timeouts:
         return True
 
     # --- waiting --------------------------------------------------------------------------------
+    def _waiting_due(self, request: HandoffRequest, on_duty: list[Counsellor], now: datetime) -> bool:
+        """Whether a waiting request may need something this tick; the rest cost no transaction at all."""
+        settings = self._h.settings
+        since = _wait_start(request, on_duty)
+        limit = settings.crisis_renotify_after if request.crisis else settings.renotify_after
+        if since is not None and request.renotified_at is None and now - since >= limit:
+            return True
+        start = since or (request.queued_at if request.crisis else None)
+        if start is not None and request.escalated_at is None and now - start >= settings.supervisors_after:
+            return True
+        return bool(on_duty) and request.told_position is not None
+
     def _waiting(
         self, repos: Repos, msg: Messenger, request: HandoffRequest, now: datetime, *, overdue: Overdue
     ) -> bool:
