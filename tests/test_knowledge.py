@@ -9,34 +9,8 @@ from datetime import date
 import pytest
 
 from services.knowledge.base import MAX_ANSWER_CHARS, default_knowledge
+from tests.contract import QUESTION_INTENTS
 
-QUESTION_INTENTS = [
-    "ask_treatment_options",
-    "ask_registration_procedure",
-    "register_treatment",
-    "check_registration_status",
-    "ask_cost",
-    "ask_methadone",
-    "ask_compulsory_rehab",
-    "ask_aftercare",
-    "ask_facility",
-    "ask_confidentiality",
-    "ask_signs_of_use",
-    "ask_family_support",
-    "ask_withdrawal",
-    "ask_drug_harm",
-    "ask_legal",
-    "ask_job_support",
-    "help",
-    "bot_challenge",
-    "greet",
-    "thank",
-    "goodbye",
-    "out_of_scope",
-    "request_counsellor",
-    "submit_feedback",
-    "delete_my_data",
-]
 MAX_AGE_DAYS = int(os.environ.get("HOTLINE_CONTENT_MAX_AGE_DAYS", "365"))
 TODAY = date.fromisoformat(os.environ.get("HOTLINE_CONTENT_TODAY", date.today().isoformat()))
 OUTDATED = re.compile(r"LĐTBXH|Lao động.{0,5}Thương binh|\b(huyện|quận)\b", re.IGNORECASE)
