@@ -50,3 +50,10 @@ def test_crisis_texts_give_numbers(kind: str) -> None:
     assert "0769.04.04.04" in crisis.text
     assert ("113" if kind == "violence" else "115") in crisis.text
     assert len(crisis.text) <= MAX_ANSWER_CHARS
+
+
+def test_crisis_steps_promise_no_counsellor() -> None:
+    """Whether a counsellor is on duty is said after the steps, from the roster; the steps never promise one."""
+    promise = re.compile(r"tư vấn viên.{0,30}(kết nối|đang|ngay)|(đang|sẽ) (gọi|kết nối)", re.IGNORECASE)
+    for kind, content in default_knowledge().crisis.items():
+        assert not promise.search(content.text), kind
