@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_NLU_CHARS = 600  # long messages are cut for understanding, never for storage
 MODEL_VERSION = "embedded-4"
 MIN_SEGMENT_WORDS = 3
+MAX_SEGMENTS = 8  # a long message is read whole and by its first sentences (each one once)
 _SENTENCE = re.compile(r"[.?!;\n]+|,\s+(?=(?:cho|xin|vay|thi|gio|nhu vay|em muon|toi muon|minh muon)\b)")
 RANKING_SIZE = 10
 
@@ -69,7 +70,7 @@ class EmbeddedNlu:
         return list(self._classes)
 
     def parse(self, text: str) -> ParseResult:
-        cleaned = clean(text)[:MAX_NLU_CHARS]
+        cleaned = clean(text[: 2 * MAX_NLU_CHARS])[:MAX_NLU_CHARS]  # cut before cleaning: 10,000 chars cost nothing
         normalised = normalise_for_model(cleaned)
         if not normalised.strip() or not any(ch.isalpha() for ch in normalised):
             return ParseResult(text=text, intent=IntentScore(OUT_OF_SCOPE, 1.0 if not cleaned else 0.0))
@@ -83,7 +84,8 @@ class EmbeddedNlu:
 def _segments(text: str) -> list[str]:
     """Sentences of a long message that say enough on their own to be read separately."""
     parts = [p.strip() for p in _SENTENCE.split(text)]
-    return [p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS]
+    unique = dict.fromkeys(p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS)
+    return list(unique)[:MAX_SEGMENTS]
 
 
 def load_embedded(cache_dir: Path | None, training_paths: list[Path] | None = None) -> EmbeddedNlu:
