@@ -57,3 +57,13 @@ def test_crisis_steps_promise_no_counsellor() -> None:
     promise = re.compile(r"tư vấn viên.{0,30}(kết nối|đang|ngay)|(đang|sẽ) (gọi|kết nối)", re.IGNORECASE)
     for kind, content in default_knowledge().crisis.items():
         assert not promise.search(content.text), kind
+
+
+def test_answers_address_the_reader_as_the_interface_does() -> None:
+    """One way of addressing people everywhere: "bạn", as the interface strings do (not "anh/chị")."""
+    knowledge = default_knowledge()
+    for intent, answer in knowledge.answers.items():
+        texts = [answer.text, answer.more or "", *(v for table in answer.variants.values() for v in table.values())]
+        assert not any("anh/chị" in text.lower() for text in texts), intent
+    for kind, crisis in knowledge.crisis.items():
+        assert "anh/chị" not in crisis.text.lower(), kind
