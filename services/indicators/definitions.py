@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-PERSON_PLACE = (
-    "Place filter: the province/commune of the latest registration sent from the person's chat before the "
-    "period's end; people who never registered are left out when a place is given."
+PERSON_PLACE = "[place: the person's latest registration]"
+OWN_PLACE = "[place: the registration's own]"
+PLACE_NOTES = (
+    "Places: only registrations store one (after-care enrolments, handoff requests, crisis events and messages "
+    "do not). [place: the person's latest registration] = the province/commune of the latest registration sent "
+    "from the person's chat before the period's end (for themself or a relative); with --province/--commune, "
+    "people who never registered are left out. [place: the registration's own] = the registration's province and "
+    "commune; a commune erased by /delete or after 12 months is unknown (the province stays).",
+    "Small counts: 1-4 is shown as <5 (0 stays 0); a rate, share, average or percentile is suppressed when a count "
+    "behind it is 1-4; when one cell of a breakdown is hidden, the smallest other non-zero cell is hidden too.",
 )
-OWN_PLACE = "Place filter: the registration's own province and commune (a commune erased by /delete is unknown)."
 
 DEFINITIONS: dict[str, tuple[str, str]] = {
     "aftercare.people": (

@@ -13,7 +13,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 
-from services.indicators.definitions import DEFINITIONS
+from services.indicators.definitions import DEFINITIONS, PLACE_NOTES
 from services.indicators.report import Figure, Indicators, figures
 
 SMALL = "<5"
@@ -36,15 +36,18 @@ def suppressed_indexes(rows: list[Figure]) -> set[int]:
     hidden = {i for i, row in enumerate(rows) if any(is_small(b) for b in row.basis)}
     groups: defaultdict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
-        if row.group is not None:
-            groups[row.group].append(i)
-    for members in groups.values():
-        hidden_here = [i for i in members if i in hidden]
-        if len(hidden_here) != 1:
-            continue
-        others = [i for i in members if i not in hidden and isinstance(rows[i].value, int) and rows[i].value]
-        if others:
-            hidden.add(min(others, key=lambda i: (rows[i].value, i)))
+        for group in row.groups:
+            groups[group].append(i)
+    changed = True
+    while changed:  # a cell hidden for one partition may expose another: repeat until nothing moves
+        changed = False
+        for members in groups.values():
+            if sum(1 for i in members if i in hidden) != 1:
+                continue
+            others = [i for i in members if i not in hidden and isinstance(rows[i].value, int) and rows[i].value]
+            if others:
+                hidden.add(min(others, key=lambda i: (rows[i].value or 0, i)))
+                changed = True
     return hidden
 
 
@@ -114,6 +117,8 @@ def to_table(ind: Indicators, *, suppress: bool, explain: bool) -> str:
     )
     widths = [max(len(c), *(len(getattr(r, c)) for r in rows)) for c in ("indicator", "breakdown", "value")]
     lines = [heading]
+    if explain:
+        lines += [f"# {note}" for note in PLACE_NOTES]
     last = ""
     for row in rows:
         if explain and row.indicator != last:
@@ -142,4 +147,5 @@ def to_json(ind: Indicators, *, suppress: bool, explain: bool) -> dict[str, obje
         data["exact"] = ind.to_dict()
     if explain:
         data["definitions"] = {key: definition(key) for key in DEFINITIONS}
+        data["notes"] = list(PLACE_NOTES)
     return data

@@ -26,15 +26,15 @@ Value = int | float | None
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """One published number. `basis`: the counts it derives from (a count's basis is itself); `group`: the
-    cells of one breakdown, suppressed together so that a hidden cell cannot be found by subtraction."""
+    """One published number. `basis`: the counts it derives from (a count's basis is itself); `groups`: the
+    partitions of a published total the cell belongs to (a hidden cell must not be found by subtraction)."""
 
     indicator: str
     breakdown: str
     value: Value
     unit: str
     basis: tuple[int, ...]
-    group: str | None = None
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +73,8 @@ def build_indicators(session: Session, period: Period, place: PlaceFilter) -> In
     )
 
 
-def _count(indicator: str, breakdown: str, value: int, unit: str, group: str | None = None) -> Figure:
-    return Figure(indicator, breakdown, value, unit, (value,), group)
+def _count(indicator: str, breakdown: str, value: int, unit: str, *groups: str) -> Figure:
+    return Figure(indicator, breakdown, value, unit, (value,), groups)
 
 
 def figures(ind: Indicators) -> list[Figure]:
@@ -108,10 +108,11 @@ def figures(ind: Indicators) -> list[Figure]:
     ]
     rows += [_count("escalations", reason, n, "escalations", "escalations") for reason, n in e.by_reason.items()]
     rows.append(_count("escalations.first_contact", "contacted", e.contacted, "escalations", "contact"))
-    rows.append(_count("escalations.first_contact", "not contacted", e.not_contacted, "escalations", "contact"))
+    rows.append(
+        _count("escalations.first_contact", "not contacted", e.not_contacted, "escalations", "contact", "source")
+    )
     rows += [
-        _count("escalations.first_contact", f"by {name}", n, "escalations", "contact.source")
-        for name, n in e.by_source.items()
+        _count("escalations.first_contact", f"by {name}", n, "escalations", "source") for name, n in e.by_source.items()
     ]
     rows += [
         Figure("escalations.first_contact_minutes", "p50", e.minutes_p50, "minutes", (e.contacted,)),

@@ -33,7 +33,7 @@ class HotlineFigures:
     crisis_events: int
     crisis_by_kind: dict[str, int]
     handoffs: int  # requests for a counsellor made in the period
-    handoffs_accepted: int
+    handoffs_accepted: int  # accepted by a counsellor before the period's end
     wait_minutes_p50: float | None
     wait_minutes_p90: float | None
 
@@ -108,7 +108,11 @@ def hotline_figures(session: Session, period: Period, people: set[int] | None) -
         )
         if period.contains(created_at) and kept(int(person_id), people)
     ]
-    waits = [(accepted - created).total_seconds() / 60 for created, accepted in requests if accepted is not None]
+    waits = [
+        (accepted - created).total_seconds() / 60
+        for created, accepted in requests
+        if accepted is not None and accepted < period.end
+    ]
     p50, p90 = percentile(waits, 0.5), percentile(waits, 0.9)
     return HotlineFigures(
         people=len(writers),
