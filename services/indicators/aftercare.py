@@ -77,10 +77,7 @@ def time_in_aftercare(timeline: list[tuple[datetime, str]], period: Period) -> t
                 total += at - start
         if state == "end":
             break
-        if state not in IN_AFTERCARE:
-            since = None
-        elif since is None:
-            since = at
+        since = at if state in IN_AFTERCARE else None
     return total
 
 
@@ -125,11 +122,11 @@ def finished_treatment(session: Session, period: Period, where: PlaceFilter) -> 
     )
     wards: dict[int, str | None] = {}
     if where.commune is not None:  # the commune is encrypted: read only when asked for
-        wards = dict(session.execute(select(Registration.id, Registration.ward)).tuples().all())
+        wards = {int(r): w for r, w in session.execute(select(Registration.id, Registration.ward))}
     completed = {
-        person_id
-        for person_id, province, registration_id in session.execute(stmt).tuples()
-        if matches(RegisteredPlace(province, *ward_of(wards.get(registration_id))), where)
+        int(person_id)
+        for person_id, province, registration_id in session.execute(stmt)
+        if matches(RegisteredPlace(province, *ward_of(wards.get(int(registration_id)))), where)
     }
     timelines = _timelines(session, period.end)
     in_aftercare = sum(1 for p in completed if p in timelines and state_at_end(timelines[p]) in IN_AFTERCARE)
