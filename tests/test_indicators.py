@@ -411,9 +411,9 @@ def test_periods_and_places_are_checked() -> None:
     now = local("2026-08-15T12:00")
     period = make_period(date(2026, 7, 1), date(2026, 9, 30), now)
     assert period.start == local("2026-07-01T00:00") and period.end == now  # a quarter in progress ends now
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="starts after it ends"):
         make_period(date(2026, 9, 1), date(2026, 8, 1), now)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs --province"):
         place_filter(None, "ben thanh")
     with pytest.raises(PlaceError):
         place_filter("ho chi minh", "hai chau")  # Phường Hải Châu is in Đà Nẵng
