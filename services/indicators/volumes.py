@@ -49,11 +49,12 @@ STATUSES = ("received", "processing", "contacted", "transferred", "completed", "
 
 
 def registration_figures(session: Session, period: Period, where: PlaceFilter) -> RegistrationFigures:
-    rows = session.execute(
-        select(Registration.id, Registration.province, Registration.ward, Registration.created_at).where(
-            Registration.created_at < period.end
-        )
+    stmt = select(Registration.id, Registration.province, Registration.ward, Registration.created_at).where(
+        Registration.created_at < period.end
     )
+    if period.start is not None:
+        stmt = stmt.where(Registration.created_at >= period.start)
+    rows = session.execute(stmt)
     chosen: dict[int, RegisteredPlace] = {}
     for registration_id, province, ward, created_at in rows:
         place = RegisteredPlace(province, *ward_of(ward))
@@ -98,13 +99,17 @@ def hotline_figures(session: Session, period: Period, people: set[int] | None) -
         days.add((person, received_at.astimezone(LOCAL_TZ).date()))
     crises: Counter[str] = Counter(
         kind
-        for person_id, kind, at in session.execute(select(CrisisEvent.person_id, CrisisEvent.kind, CrisisEvent.at))
+        for person_id, kind, at in session.execute(
+            select(CrisisEvent.person_id, CrisisEvent.kind, CrisisEvent.at).where(CrisisEvent.at < period.end)
+        )
         if period.contains(at) and kept(int(person_id), people)
     )
     requests = [
         (created_at, accepted_at)
         for person_id, created_at, accepted_at in session.execute(
-            select(HandoffRequest.person_id, HandoffRequest.created_at, HandoffRequest.accepted_at)
+            select(HandoffRequest.person_id, HandoffRequest.created_at, HandoffRequest.accepted_at).where(
+                HandoffRequest.created_at < period.end
+            )
         )
         if period.contains(created_at) and kept(int(person_id), people)
     ]
@@ -132,7 +137,7 @@ def csat_figures(session: Session, period: Period, people: set[int] | None) -> C
         score
         for person_id, score, closed_at in session.execute(
             select(HandoffRequest.person_id, HandoffRequest.csat, HandoffRequest.closed_at).where(
-                HandoffRequest.csat.is_not(None)
+                HandoffRequest.csat.is_not(None), HandoffRequest.closed_at < period.end
             )
         )
         if score is not None and period.contains(closed_at) and kept(int(person_id), people)
