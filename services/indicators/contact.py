@@ -40,22 +40,26 @@ FirstContactSource = Callable[[Session, Sequence[Escalation], datetime], list[da
 def counsellor_contact(session: Session, escalations: Sequence[Escalation], end: datetime) -> list[datetime | None]:
     """A counsellor accepted a handoff request of the person at or after the escalation (before `end`);
     a person already in a conversation with a counsellor at that moment counts as contacted at once."""
-    people = sorted({e.person_id for e in escalations})
+    people = {e.person_id for e in escalations}
     if not people:
         return []
-    requests = {r.id: r for r in session.scalars(select(HandoffRequest).where(HandoffRequest.person_id.in_(people)))}
-    accepts: dict[int, list[datetime]] = {}
     conversations: dict[int, list[tuple[datetime, datetime | None]]] = {}
-    for request_id, at in session.execute(
-        select(HandoffEvent.request_id, HandoffEvent.at)
-        .where(HandoffEvent.request_id.in_(list(requests)), HandoffEvent.kind == HandoffEventKind.ACCEPTED)
+    for person_id, accepted_at, closed_at in session.execute(
+        select(HandoffRequest.person_id, HandoffRequest.accepted_at, HandoffRequest.closed_at).where(
+            HandoffRequest.accepted_at.is_not(None), HandoffRequest.accepted_at < end
+        )
+    ):
+        if accepted_at is not None and int(person_id) in people:
+            conversations.setdefault(int(person_id), []).append((accepted_at, closed_at))
+    accepts: dict[int, list[datetime]] = {}
+    for person_id, at in session.execute(
+        select(HandoffRequest.person_id, HandoffEvent.at)
+        .join(HandoffRequest, HandoffRequest.id == HandoffEvent.request_id)
+        .where(HandoffEvent.kind == HandoffEventKind.ACCEPTED, HandoffEvent.at < end)
         .order_by(HandoffEvent.at)
     ):
-        request = requests[int(request_id)]
-        accepts.setdefault(request.person_id, []).append(at)
-    for request in requests.values():
-        if request.accepted_at is not None:
-            conversations.setdefault(request.person_id, []).append((request.accepted_at, request.closed_at))
+        if int(person_id) in people:
+            accepts.setdefault(int(person_id), []).append(at)
     result: list[datetime | None] = []
     for escalation in escalations:
         talking = any(
