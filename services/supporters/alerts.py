@@ -17,11 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from services.aftercare.repository import AftercareRepository
+from services.handoff.conversation import add_note
+from services.handoff.core import Repos
 from services.handoff.queue import Priority, enqueue_person
 from services.messaging import send_message
 from services.supporters import texts
 from services.supporters.core import SYSTEM, Supporters, audit, supporter_actor
 from services.supporters.repository import SupporterRepository
+from storage.handoff_models import NoteKind
 from storage.supporter_models import AssignmentStatus, Supporter, SupporterAlert, SupporterAssignment
 from storage.uow import UnitOfWork
 
@@ -94,7 +97,8 @@ def forward_open(
     open_alerts = repo.open_alerts(assignment.id)
     if not open_alerts:
         return False
-    enqueue_person(uow, sp.events, assignment.person_id, texts.FORWARD_REASON, Priority.ESCALATION, now)
+    request = enqueue_person(uow, sp.events, assignment.person_id, texts.FORWARD_REASON, Priority.ESCALATION, now)
+    add_note(Repos(uow), request, None, NoteKind.SYSTEM, texts.forward_note(len(open_alerts)), now)
     for alert in open_alerts:
         alert.forwarded_at = now
     supporter = repo.get(assignment.supporter_id)

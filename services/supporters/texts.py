@@ -292,9 +292,18 @@ def assign_sent_text(supporter: Supporter) -> str:
 
 
 def assign_answer_text(assignment: SupporterAssignment, supporter: Supporter, agreed: bool) -> str:
+    """To the counsellor who proposed it (their `#N` are conversations, so the label only)."""
+    person = assignment.label or _("The person")
     if agreed:
-        return _("{who} agreed to share with {name}.").format(who=who(assignment), name=supporter.name)
-    return _("{who} did not agree to share with {name}.").format(who=who(assignment), name=supporter.name)
+        return _("{who} agreed to share with {name}.").format(who=person, name=supporter.name)
+    return _("{who} did not agree to share with {name}.").format(who=person, name=supporter.name)
+
+
+def forward_note(count: int) -> str:
+    """A system note on the counsellors' card when alerts are forwarded."""
+    return _(
+        "After-care alerts not marked as contacted by the person's supporter: {count}. Please get in touch."
+    ).format(count=count)
 
 
 def over_capacity_text(supporter: Supporter, load: int, capacity: int) -> str:
