@@ -20,7 +20,7 @@ from services.aftercare.repository import AftercareRepository
 from services.handoff.conversation import add_note
 from services.handoff.core import Repos
 from services.handoff.queue import Priority, enqueue_person
-from services.messaging import send_message
+from services.messaging import queue_message, send_message
 from services.supporters import texts
 from services.supporters.core import SYSTEM, Supporters, audit, supporter_actor
 from services.supporters.repository import SupporterRepository
@@ -116,18 +116,28 @@ class AlertTimer:
         self._uow_factory = uow_factory
 
     def __call__(self, now: datetime) -> None:
+        try:
+            self._tick(now)
+        except Exception:  # the next tick tries again; the other features' ticks still run
+            log.exception("supporter alert tick failed")
+
+    def _tick(self, now: datetime) -> None:
         settings = self._sp.settings
-        with self._uow_factory() as uow:
+        with self._uow_factory() as uow, uow.session.no_autoflush:
             repo = SupporterRepository(uow.session)
             for alert in repo.due_alerts(now - settings.forward_after, MAX_PER_TICK):
                 assignment = self._live(repo, alert, now)
                 if assignment is not None:
+                    uow.people.lock(assignment.person_id)  # as in the person's own turn: queue rows change
                     forward_open(self._sp, uow, assignment, now, tell_supporter=True)
             if self._sp.aftercare.config.hours.allows(now):
-                for alert in repo.due_alerts(now - settings.remind_after, MAX_PER_TICK, unreminded=True):
+                due = repo.due_alerts(now - settings.remind_after, MAX_PER_TICK, unreminded=True)
+                held = repo.preload(due)  # assignments, supporters, their people: three queries, kept
+                for alert in due:
                     assignment = self._live(repo, alert, now)
                     if assignment is not None:
                         self._remind(uow, repo, alert, assignment, now)
+                del held
             uow.commit()
 
     def _live(self, repo: SupporterRepository, alert: SupporterAlert, now: datetime) -> SupporterAssignment | None:
@@ -152,7 +162,7 @@ class AlertTimer:
             return
         left = alert.raised_at + self._sp.settings.forward_after - now
         hours = max(1, math.ceil(left.total_seconds() / 3600))
-        send_message(
+        queue_message(
             uow,
             supporter.person_id,
             texts.reminder_text(assignment, alert.reason, hours),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, AftercareEvent, CheckinStatus
 from storage.crypto import active_cipher
+from storage.models import Person
 from storage.supporter_models import (
     OPEN_ASSIGNMENT,
     AssignmentStatus,
@@ -150,6 +151,18 @@ class SupporterRepository:
             .with_for_update(skip_locked=True)
         )
         return list(self._s.scalars(stmt))
+
+    def preload(self, alerts: list[SupporterAlert]) -> list[object]:
+        """The alerts' assignments, supporters and the supporters' people, loaded at once: hold the returned list
+        while handling the alerts (the session keeps only weak references), and each look-up costs no query."""
+        if not alerts:
+            return []
+        assignments = self._s.scalars(
+            select(SupporterAssignment).where(SupporterAssignment.id.in_({a.assignment_id for a in alerts}))
+        ).all()
+        supporters = self._s.scalars(select(Supporter).where(Supporter.id.in_({a.supporter_id for a in alerts}))).all()
+        people = self._s.scalars(select(Person).where(Person.id.in_({s.person_id for s in supporters}))).all()
+        return [*assignments, *supporters, *people]
 
     def alerts_of_person(self, person_id: int) -> list[SupporterAlert]:
         return list(self._s.scalars(select(SupporterAlert).where(SupporterAlert.person_id == person_id)))
