@@ -26,6 +26,7 @@ from services.outbox import OutboxDispatcher
 from services.registration import feature as registration
 from services.requests import feature as requests_feature
 from services.settings import Settings
+from services.supporters import feature as supporters
 from storage.crypto import Cipher, install_cipher, load_or_create_dev_key, parse_keys
 from storage.db import build_engine, build_session_factory
 from storage.migrate import upgrade
@@ -40,6 +41,7 @@ FEATURES: list[Feature] = [
     directory_feature.install,
     registration.install,
     install_aftercare,
+    supporters.install,
 ]
 
 

@@ -29,3 +29,4 @@ CRISIS_RECOGNISED = "crisis.recognised"  # (turn, signal)
 REQUEST_SUBMITTED = "request.submitted"  # (uow, request: RequestView, now)
 REQUEST_UPDATED = "request.updated"  # (uow, request: RequestView, actor, now)
 HANDOFF_CLOSED = "handoff.closed"  # (uow, request, now): a conversation with a counsellor ended (outcome set or not)
+AFTERCARE_ESCALATED = "aftercare.escalated"  # (uow, person_id, reason, now): relapse, craving ≥ level, talk, missed

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import aftercare, counsellors, directory, handoffs, indicators, registrations, requests
+from bot.cli import aftercare, counsellors, directory, handoffs, indicators, registrations, requests, supporters
 from bot.cli import rasa as rasa_cli
 from bot.cli.common import Register
 from bot.cli.common import settings_from as _settings
@@ -23,6 +23,7 @@ COMMAND_MODULES: list[Register] = [
     directory.register,
     registrations.register,
     aftercare.register,
+    supporters.register,
     indicators.register,
     rasa_cli.register,
 ]

@@ -10,6 +10,7 @@ from services.aftercare import texts
 from services.aftercare.content import pick
 from services.aftercare.context import AftercareContext
 from services.aftercare.repository import AftercareRepository
+from services.events import AFTERCARE_ESCALATED
 from services.handoff.queue import Priority, enqueue_person
 from services.types import Button
 from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, CheckinStatus
@@ -48,9 +49,11 @@ def escalate(
     """Put the person in the counsellors' queue with priority ESCALATION and the reason; record it.
 
     Returns the person's place in the queue, or None when a counsellor is already talking with them.
+    Emits `aftercare.escalated` (the supporters feature alerts the person's supporter).
     """
     request = enqueue_person(uow, ctx.events, enrolment.person_id, reason, Priority.ESCALATION, now)
     AftercareRepository(uow.session).add_event(enrolment, "escalated", now, value=reason, checkin_id=checkin_id)
+    ctx.events.emit(AFTERCARE_ESCALATED, uow=uow, person_id=enrolment.person_id, reason=reason, now=now)
     log.info("aftercare escalation", extra={"person": enrolment.person_id, "reason": reason})
     if request.status == HandoffStatus.ACTIVE:
         return None

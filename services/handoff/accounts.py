@@ -110,10 +110,10 @@ def create_invite(
 ) -> str:
     """A new one-time code (returned once, stored only as a keyed hash)."""
     _check_role(role)
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code, hashed = new_code()
     invite = Repos(uow).counsellors.add_invite(
         CounsellorInvite(
-            code_hash=active_cipher().blind_index(code),
+            code_hash=hashed,
             name=(name or "").strip() or None,
             role=role,
             created_by=actor,
@@ -124,7 +124,21 @@ def create_invite(
     uow.audit.add(
         AuditLog(at=now, actor=actor, action="invite.create", subject_type="invite", subject_id=str(invite.id))
     )
-    return f"{code[:5]}-{code[5:]}"
+    return code
+
+
+def new_code() -> tuple[str, str]:
+    """A one-time invitation code as shown (`ABCDE-FGHJK`, from `secrets`) and the keyed hash that is stored.
+
+    Counsellor and supporter invitations both use it; `normalise_code` reads it back.
+    """
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{code[:5]}-{code[5:]}", active_cipher().blind_index(code)
+
+
+def code_hash(code: str) -> str:
+    """The stored form of a normalised code."""
+    return active_cipher().blind_index(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +150,7 @@ class Redemption:
 def redeem(uow: UnitOfWork, person: Person, code: str, now: datetime, capacity: int) -> Redemption | None:
     """`/start CODE`: None when no such code exists (the caller then treats it as a plain /start)."""
     repos = Repos(uow)
-    invite = repos.counsellors.invite_by_code_hash(active_cipher().blind_index(code))
+    invite = repos.counsellors.invite_by_code_hash(code_hash(code))
     if invite is None:
         return None
     if invite.redeemed_at is not None or invite.expires_at <= now:

@@ -23,6 +23,9 @@ from storage.uow import UnitOfWork
 REGISTRATION_SUMMARY = "registration.summary"  # fn(uow, person_id) -> str | None, a line for the context card
 AFTERCARE_STATUS = "aftercare.status"  # fn(uow, person_id) -> str | None, a line for the context card
 AFTERCARE_ENROL = "aftercare.enrol"  # fn(uow, events, person_id, now, counsellor_name): sends the consent question
+# {word: fn(turn, counsellor, request, args)}: more counsellor commands for the person of a conversation
+# (e.g. the supporters feature's /assign); the desk finds the conversation (`#12` or the current one) first.
+DESK_COMMANDS = "handoff.desk_commands"
 RELAY_FLOW = "relay"
 CALLBACK_FLOW = "callback"
 DESK_FLOW = "desk"  # a counsellor's pending input (handover note, display name)

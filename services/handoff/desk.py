@@ -9,7 +9,7 @@ from __future__ import annotations
 from services.dialogue.turn import Turn
 from services.handoff.assign import ClaimResult, claim, lock_conversation
 from services.handoff.conversation import add_note, relay_from_counsellor, start
-from services.handoff.core import AFTERCARE_ENROL, DESK_FLOW, Handoff, Repos
+from services.handoff.core import AFTERCARE_ENROL, DESK_COMMANDS, DESK_FLOW, Handoff, Repos
 from services.handoff.desk_common import SWITCH, resolve_target, split_ref, switch_buttons
 from services.handoff.desk_handover import Handover
 from services.handoff.duty import go_off_duty, go_on_duty, hand_on_buttons
@@ -96,6 +96,8 @@ class Desk:
         elif word == "cancel" and turn.state.flow == DESK_FLOW:
             turn.leave_flow()
             turn.say(_("Cancelled."))
+        elif word in self._h.extensions.get(DESK_COMMANDS, {}):
+            self._feature_command(turn, repos, counsellor, word, args)
         else:
             duty = _("You are on duty.") if counsellor.on_duty else _("You are off duty.")
             turn.say(help_text() + "\n" + duty + " " + queue_summary(repos))
@@ -241,6 +243,13 @@ class Desk:
         if request is not None and request.counsellor_id == counsellor.id:
             return request
         return None
+
+    def _feature_command(self, turn: Turn, repos: Repos, counsellor: Counsellor, word: str, args: str) -> None:
+        """A command another feature adds for the person of a conversation (`/assign 3` in the supporters')."""
+        ref, rest = split_ref(args)
+        request = resolve_target(turn, repos, counsellor, ref)
+        if request is not None:
+            self._h.extensions[DESK_COMMANDS][word](turn, counsellor, request, rest)
 
     def _enrol(self, turn: Turn, repos: Repos, counsellor: Counsellor, args: str) -> None:
         ref, _rest = split_ref(args)

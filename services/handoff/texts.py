@@ -68,6 +68,7 @@ def reason_label(reason: str) -> str:
         "misunderstood": _("the bot did not understand them"),
         "callback": _("asked to be called back"),
         "aftercare": _("after-care escalation"),
+        "supporter_no_contact": _("after-care alert not marked as contacted by the supporter"),
     }.get(reason, reason)
 
 
