@@ -211,7 +211,7 @@ def test_every_figure_of_the_quarter(history: History) -> None:
         by_reason={"aftercare_relapse": 5, "aftercare_talk": 2},
         contacted=6,
         not_contacted=1,
-        by_source={"counsellor": 6},
+        by_source={"counsellor": 6, "supporter": 0},
         minutes_p50=25.0,
         minutes_p90=150.0,
     )
@@ -267,7 +267,7 @@ def test_a_place_filter_counts_the_people_registered_there(history: History) -> 
         by_reason={"aftercare_relapse": 2},
         contacted=2,
         not_contacted=0,
-        by_source={"counsellor": 2},
+        by_source={"counsellor": 2, "supporter": 0},
         minutes_p50=20.0,
         minutes_p90=28.0,
     )

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from services.bootstrap import App
+from services.indicators.contact import escalation_figures
+from services.indicators.period import make_period
 from services.supporters.feature import SUPPORTERS
 from services.supporters.settings import SupporterSettings
 from services.supporters.summary import summary_moment
@@ -82,6 +84,22 @@ def test_alert_row_acknowledgement_and_encrypted_note(app: App) -> None:
     assert "Đã gọi" not in stored
     actions = [a.action for a in all_rows(app, AuditLog) if a.actor.startswith("supporter:")]
     assert actions == ["supporter.ack", "supporter.note"]
+
+
+def test_indicators_count_a_supporters_acknowledgement_as_first_contact(app: App) -> None:
+    person, helper, _assignment_id = assigned(app)
+    later(app, timedelta(days=1))
+    relapse(person)
+    deliver(app)
+    [alert] = all_rows(app, SupporterAlert)
+    later(app, timedelta(minutes=90))
+    helper.press(f"supdesk:ack:{alert.id}")
+    helper.say("Đã gọi")
+    later(app, timedelta(hours=1))
+    with app.uow() as uow:
+        figures = escalation_figures(uow.session, make_period(None, None, app.clock.now()), None)
+    assert (figures.total, figures.contacted, figures.by_source) == (1, 1, {"counsellor": 0, "supporter": 1})
+    assert figures.minutes_p50 == 90.0
 
 
 def test_reminder_at_24h_queue_at_48h_and_never_twice(app: App) -> None:

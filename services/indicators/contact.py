@@ -2,11 +2,11 @@
 
 An escalation is an `aftercare_events` row of kind "escalated" (relapse, craving ≥ the alert level, "Cần nói
 chuyện", two missed check-ins, a crisis in a check-in). First contact is the earliest time any source says a
-person got in touch after it. Sources are small functions in FIRST_CONTACT_SOURCES; today only counsellors:
-the counsellor accepting the person's handoff (or the person already being in a conversation with one).
-To add a source (e.g. supporters acknowledging an alert, table supporter_alerts: person_id, raised_at,
-acknowledged_at), append `("supporter", fn)`; `fn(session, escalations, end)` returns, for each escalation in
-order, the time of that source's first contact at or after it and before `end`, or None.
+person got in touch after it. Sources are small functions in FIRST_CONTACT_SOURCES: the counsellor accepting the
+person's handoff (or the person already being in a conversation with one), and the person's supporter pressing
+"Đã liên hệ" on an alert (supporter_alerts.acknowledged_at). To add a source, append `(name, fn)`;
+`fn(session, escalations, end)` returns, for each escalation in order, the time of that source's first contact
+at or after it and before `end`, or None.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from services.indicators.places import kept
 from storage.aftercare_models import AftercareEvent
 from storage.handoff_models import HandoffEvent, HandoffEventKind
 from storage.models import HandoffRequest
+from storage.supporter_models import SupporterAlert
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,30 @@ def counsellor_contact(session: Session, escalations: Sequence[Escalation], end:
     return result
 
 
-FIRST_CONTACT_SOURCES: list[tuple[str, FirstContactSource]] = [("counsellor", counsellor_contact)]
+def supporter_contact(session: Session, escalations: Sequence[Escalation], end: datetime) -> list[datetime | None]:
+    """The person's supporter acknowledged an alert ("Đã liên hệ") at or after the escalation (before `end`)."""
+    people = {e.person_id for e in escalations}
+    if not people:
+        return []
+    acknowledged: dict[int, list[datetime]] = {}
+    for person_id, at in session.execute(
+        select(SupporterAlert.person_id, SupporterAlert.acknowledged_at).where(
+            SupporterAlert.acknowledged_at.is_not(None), SupporterAlert.acknowledged_at < end
+        )
+    ):
+        if at is not None and int(person_id) in people:
+            acknowledged.setdefault(int(person_id), []).append(at)
+    result: list[datetime | None] = []
+    for escalation in escalations:
+        later = [at for at in acknowledged.get(escalation.person_id, []) if escalation.at <= at < end]
+        result.append(min(later) if later else None)
+    return result
+
+
+FIRST_CONTACT_SOURCES: list[tuple[str, FirstContactSource]] = [
+    ("counsellor", counsellor_contact),
+    ("supporter", supporter_contact),
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,8 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "escalations.first_contact": (
         "Escalations with a first contact before the period's end, by source; counsellor: a counsellor accepted "
-        "the person's handoff at or after the escalation (0 min when already talking with one).",
+        "the person's handoff at or after the escalation (0 min when already talking with one); supporter: the "
+        "person's supporter pressed “Đã liên hệ” on an alert at or after it.",
         PERSON_PLACE,
     ),
     "escalations.first_contact_minutes": (
@@ -67,7 +68,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "(registration_events) and by commune.",
         OWN_PLACE,
     ),
-    "hotline.people": ("Distinct people who wrote to the bot in the period (counsellors excluded).", PERSON_PLACE),
+    "hotline.people": ("Distinct people who wrote to the bot in the period (counsellors and supporters excluded).", PERSON_PLACE),
     "hotline.conversations": (
         "Conversations: person-days (Asia/Ho_Chi_Minh) with at least one message from the person.",
         PERSON_PLACE,

@@ -15,6 +15,7 @@ from services.indicators.places import PlaceFilter, RegisteredPlace, kept, match
 from storage.handoff_models import Counsellor
 from storage.models import CrisisEvent, HandoffRequest, InboxMessage
 from storage.registration_models import Registration, RegistrationEvent
+from storage.supporter_models import Supporter
 
 UNKNOWN_COMMUNE = "(commune not given or erased)"
 
@@ -81,7 +82,10 @@ def registration_figures(session: Session, period: Period, where: PlaceFilter) -
 
 
 def _staff(session: Session) -> set[int]:
-    return {int(p) for p in session.scalars(select(Counsellor.person_id))}
+    """Counsellors and supporters write to the bot too; they are not the hotline's public."""
+    counsellors = session.scalars(select(Counsellor.person_id))
+    supporters = session.scalars(select(Supporter.person_id))
+    return {int(p) for p in counsellors} | {int(p) for p in supporters}
 
 
 def hotline_figures(session: Session, period: Period, people: set[int] | None) -> HotlineFigures:
