@@ -68,7 +68,10 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "(registration_events) and by commune.",
         OWN_PLACE,
     ),
-    "hotline.people": ("Distinct people who wrote to the bot in the period (counsellors and supporters excluded).", PERSON_PLACE),
+    "hotline.people": (
+        "Distinct people who wrote to the bot in the period (counsellors and supporters excluded).",
+        PERSON_PLACE,
+    ),
     "hotline.conversations": (
         "Conversations: person-days (Asia/Ho_Chi_Minh) with at least one message from the person.",
         PERSON_PLACE,
