@@ -284,3 +284,11 @@ def test_delete_erases_aftercare_data(app: App) -> None:
     assert events(app, "craving_level") == []
     assert to(wait(app, 2 * DAY, chat), "u1") == []
     assert [a.action for a in all_rows(app, AuditLog)] == ["person.erase"]
+
+
+def test_counsellors_read_each_escalation_reason_in_words() -> None:
+    from services.aftercare.answers import REASON_CRAVING, REASON_MISSED, REASON_RELAPSE, REASON_TALK
+    from services.handoff.texts import reason_label
+
+    labels = {reason: reason_label(reason) for reason in (REASON_RELAPSE, REASON_CRAVING, REASON_TALK, REASON_MISSED)}
+    assert all(label != reason and label.startswith("sau cai") for reason, label in labels.items()), labels

@@ -68,6 +68,10 @@ def reason_label(reason: str) -> str:
         "misunderstood": _("the bot did not understand them"),
         "callback": _("asked to be called back"),
         "aftercare": _("after-care escalation"),
+        "aftercare_relapse": _("after-care: reported using again"),
+        "aftercare_craving": _("after-care: strong craving"),
+        "aftercare_talk": _("after-care: asked to talk"),
+        "aftercare_missed": _("after-care: check-ins missed"),
         "supporter_no_contact": _("after-care alert not marked as contacted by the supporter"),
     }.get(reason, reason)
 
