@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
+from bench.scratch_db import scratch_database  # noqa: E402
 from services.aftercare.context import AftercareContext  # noqa: E402
 from services.aftercare.enrolment import add_scheduled  # noqa: E402
 from services.aftercare.feature import CONTEXT_HOOK, RUNNER_HOOK  # noqa: E402
@@ -48,7 +47,6 @@ from storage.models import Person  # noqa: E402
 
 START = datetime.fromisoformat("2026-11-23T10:00:00+07:00")
 WAVES = ("08:00", "12:00", "18:00", "20:00")
-PG_ADMIN = "host=127.0.0.1 port=5432 dbname=test"
 CHUNK = 5000
 
 
@@ -116,21 +114,6 @@ def seed(app: App, count: int, times: Sequence[str] = WAVES, channel: str = "ben
     return ids
 
 
-def _database(kind: str, tmp: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", None
-    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://root@127.0.0.1:5432/{name}", name
-
-
-def _drop(name: str | None) -> None:
-    if name:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _ticks(runner: CheckinRunner, now: datetime) -> tuple[list[float], int]:
     """Tick until nothing is due at `now`; returns the seconds of each tick that had work, and the rows."""
     times, rows = [], 0
@@ -156,8 +139,7 @@ def _summary(label: str, times: list[float], rows: int) -> str:
 def run(kind: str, size: int, max_per_tick: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as folder:
         tmp = Path(folder)
-        url, pg_name = _database(kind, tmp)
-        try:
+        with scratch_database(kind, tmp) as url:
             settings = Settings(
                 data_dir=tmp, database_url=url, encryption_key=SecretStr(Fernet.generate_key().decode())
             )
@@ -179,8 +161,6 @@ def run(kind: str, size: int, max_per_tick: int) -> dict[str, float]:
             follow_at = wave_at + timedelta(hours=6, minutes=30)
             follow, follow_rows = _ticks(runner, follow_at)
             app.close()
-        finally:
-            _drop(pg_name)
     print(f"{kind} {size:,} enrolled (seeded in {seeding:.1f} s), at most {max_per_tick} rows per tick")
     print(f"  idle tick: median {statistics.median(idle) * 1000:.1f} ms")
     print(_summary("08:00 wave (check-ins sent)", wave, wave_rows))

@@ -17,17 +17,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
+from bench.scratch_db import scratch_database  # noqa: E402
 from services.bootstrap import App, build_app  # noqa: E402
 from services.clock import FakeClock  # noqa: E402
 from services.directory.places import communes, resolve_province  # noqa: E402
@@ -43,7 +42,6 @@ from storage.registration_models import Registration, RegistrationEvent  # noqa:
 
 START = datetime.fromisoformat("2026-07-01T08:00:00+07:00")
 NOW = datetime.fromisoformat("2026-10-05T12:00:00+07:00")
-PG_ADMIN = "host=127.0.0.1 port=5432 dbname=test"
 CHUNK = 2000
 
 
@@ -184,13 +182,7 @@ def measure(app: App, province: str | None, commune: str | None, runs: int) -> f
 
 
 def run(db: str, people: int, runs: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
-        name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-        if db == "postgres":
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp, scratch_database(db, Path(tmp)) as url:
         settings = Settings.model_validate(
             {"data_dir": Path(tmp), "database_url": url, "encryption_key": SecretStr(Fernet.generate_key().decode())}
         )
@@ -208,9 +200,6 @@ def run(db: str, people: int, runs: int) -> None:
             )
         finally:
             app.close()
-            if db == "postgres":
-                with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -15,17 +15,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
+from bench.scratch_db import scratch_database  # noqa: E402
 from services.bootstrap import App, build_app  # noqa: E402
 from services.clock import FakeClock  # noqa: E402
 from services.settings import Settings  # noqa: E402
@@ -34,23 +33,7 @@ from services.supporters.feature import SUPPORTERS  # noqa: E402
 from services.supporters.summary import SummaryTimer  # noqa: E402
 from storage.supporter_models import Supporter, SupporterAlert, SupporterAssignment  # noqa: E402
 
-PG_ADMIN = "host=127.0.0.1 port=5432 dbname=test"
 START = datetime.fromisoformat("2026-11-23T10:00:00+07:00")
-
-
-def _database(kind: str, tmp: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", None
-    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://root@127.0.0.1:5432/{name}", name
-
-
-def _drop(name: str | None) -> None:
-    if name:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed(app: App, count: int) -> None:
@@ -96,36 +79,32 @@ def _seed(app: App, count: int) -> None:
 
 
 def run(kind: str, count: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url, name = _database(kind, Path(tmp))
-        try:
-            clock = FakeClock(START)
-            settings = Settings(
-                data_dir=Path(tmp), database_url=url, encryption_key=SecretStr(Fernet.generate_key().decode())
-            )
-            app = build_app(settings, clock=clock)
-            _seed(app, count)
-            sp = app.extensions[SUPPORTERS]
-            alerts, summary = AlertTimer(sp, app.uow), SummaryTimer(sp, app.uow)
-            idle = []
-            for _ in range(20):
-                began = time.perf_counter()
-                alerts(START + timedelta(hours=1))
-                summary(START + timedelta(hours=1))
-                idle.append(time.perf_counter() - began)
-            busy = []
-            for _ in range(count // 200 + 1):
-                began = time.perf_counter()
-                alerts(START + timedelta(hours=24))
-                busy.append(time.perf_counter() - began)
-            print(
-                f"{kind}: {count} open alerts; idle tick {statistics.median(idle) * 1000:.1f} ms; "
-                f"reminder ticks (200 each) median {statistics.median(busy[:-1] or busy) * 1000:.0f} ms, "
-                f"worst {max(busy) * 1000:.0f} ms"
-            )
-            app.close()
-        finally:
-            _drop(name)
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(kind, Path(tmp)) as url:
+        clock = FakeClock(START)
+        settings = Settings(
+            data_dir=Path(tmp), database_url=url, encryption_key=SecretStr(Fernet.generate_key().decode())
+        )
+        app = build_app(settings, clock=clock)
+        _seed(app, count)
+        sp = app.extensions[SUPPORTERS]
+        alerts, summary = AlertTimer(sp, app.uow), SummaryTimer(sp, app.uow)
+        idle = []
+        for _ in range(20):
+            began = time.perf_counter()
+            alerts(START + timedelta(hours=1))
+            summary(START + timedelta(hours=1))
+            idle.append(time.perf_counter() - began)
+        busy = []
+        for _ in range(count // 200 + 1):
+            began = time.perf_counter()
+            alerts(START + timedelta(hours=24))
+            busy.append(time.perf_counter() - began)
+        print(
+            f"{kind}: {count} open alerts; idle tick {statistics.median(idle) * 1000:.1f} ms; "
+            f"reminder ticks (200 each) median {statistics.median(busy[:-1] or busy) * 1000:.0f} ms, "
+            f"worst {max(busy) * 1000:.0f} ms"
+        )
+        app.close()
 
 
 def main() -> None:
