@@ -72,6 +72,9 @@ class PersonQueues:
                 log.exception("turns failed; left pending", extra={"people": len(people)})
             self._after()
         finally:
+            current = asyncio.current_task()
+            if current is not None:
+                self._tasks.discard(current)  # this worker is free for the people waiting
             self._running.difference_update(people)
             for person_id in people:
                 if person_id in self._again:
