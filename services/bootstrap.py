@@ -69,6 +69,8 @@ class App:
             tick(now)
 
     def close(self) -> None:
+        if isinstance(self.nlu, RasaNlu):
+            self.nlu.close()  # its HTTP connections to the Rasa server
         self.engine.dispose()
 
 

@@ -9,34 +9,8 @@ from datetime import date
 import pytest
 
 from services.knowledge.base import MAX_ANSWER_CHARS, default_knowledge
+from tests.contract import QUESTION_INTENTS
 
-QUESTION_INTENTS = [
-    "ask_treatment_options",
-    "ask_registration_procedure",
-    "register_treatment",
-    "check_registration_status",
-    "ask_cost",
-    "ask_methadone",
-    "ask_compulsory_rehab",
-    "ask_aftercare",
-    "ask_facility",
-    "ask_confidentiality",
-    "ask_signs_of_use",
-    "ask_family_support",
-    "ask_withdrawal",
-    "ask_drug_harm",
-    "ask_legal",
-    "ask_job_support",
-    "help",
-    "bot_challenge",
-    "greet",
-    "thank",
-    "goodbye",
-    "out_of_scope",
-    "request_counsellor",
-    "submit_feedback",
-    "delete_my_data",
-]
 MAX_AGE_DAYS = int(os.environ.get("HOTLINE_CONTENT_MAX_AGE_DAYS", "365"))
 TODAY = date.fromisoformat(os.environ.get("HOTLINE_CONTENT_TODAY", date.today().isoformat()))
 OUTDATED = re.compile(r"LĐTBXH|Lao động.{0,5}Thương binh|\b(huyện|quận)\b", re.IGNORECASE)
@@ -76,3 +50,20 @@ def test_crisis_texts_give_numbers(kind: str) -> None:
     assert "0769.04.04.04" in crisis.text
     assert ("113" if kind == "violence" else "115") in crisis.text
     assert len(crisis.text) <= MAX_ANSWER_CHARS
+
+
+def test_crisis_steps_promise_no_counsellor() -> None:
+    """Whether a counsellor is on duty is said after the steps, from the roster; the steps never promise one."""
+    promise = re.compile(r"tư vấn viên.{0,30}(kết nối|đang|ngay)|(đang|sẽ) (gọi|kết nối)", re.IGNORECASE)
+    for kind, content in default_knowledge().crisis.items():
+        assert not promise.search(content.text), kind
+
+
+def test_answers_address_the_reader_as_the_interface_does() -> None:
+    """One way of addressing people everywhere: "bạn", as the interface strings do (not "anh/chị")."""
+    knowledge = default_knowledge()
+    for intent, answer in knowledge.answers.items():
+        texts = [answer.text, answer.more or "", *(v for table in answer.variants.values() for v in table.values())]
+        assert not any("anh/chị" in text.lower() for text in texts), intent
+    for kind, crisis in knowledge.crisis.items():
+        assert "anh/chị" not in crisis.text.lower(), kind

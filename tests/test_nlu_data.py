@@ -12,47 +12,11 @@ import yaml
 from services.nlu.data import load_paths
 from services.nlu.text import clean
 from services.nlu.vocab import entity_values
+from tests.contract import CONTRACT_ENTITIES, CONTRACT_INTENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "nlu_data" / "nlu"
 HELD_OUT = ROOT / "nlu_data" / "tests"
-CONTRACT_INTENTS = [
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "help",
-    "ask_treatment_options",
-    "register_treatment",
-    "ask_registration_procedure",
-    "check_registration_status",
-    "ask_cost",
-    "ask_methadone",
-    "ask_compulsory_rehab",
-    "ask_aftercare",
-    "ask_facility",
-    "ask_confidentiality",
-    "ask_signs_of_use",
-    "ask_family_support",
-    "ask_withdrawal",
-    "ask_drug_harm",
-    "ask_legal",
-    "ask_job_support",
-    "request_counsellor",
-    "crisis_suicide",
-    "crisis_overdose",
-    "crisis_violence",
-    "report_relapse",
-    "report_craving",
-    "feeling_ok",
-    "submit_feedback",
-    "cancel",
-    "delete_my_data",
-    "out_of_scope",
-]
-CONTRACT_ENTITIES = {"substance", "relation", "location", "phone"}
 E164_VN = re.compile(r"^\+84\d{9}$")
 
 

@@ -51,7 +51,8 @@ class Timeouts:
         with self._uow_factory() as uow:
             repos = Repos(uow)
             on_duty = repos.counsellors.on_duty()
-            waiting = [r.id for r in repos.queue.waiting() if self._waiting_due(r, on_duty, now)]
+            queue = repos.queue.waiting()  # in queue order: a request's place is its index + 1
+            waiting = [r.id for place, r in enumerate(queue, 1) if self._waiting_due(r, place, on_duty, now)]
             active = [r.id for r in repos.queue.active() if self._active_due(r, now)]
         overdue = Overdue()
         for request_id in waiting:
@@ -115,8 +116,9 @@ class Timeouts:
         return True
 
     # --- waiting --------------------------------------------------------------------------------
-    def _waiting_due(self, request: HandoffRequest, on_duty: list[Counsellor], now: datetime) -> bool:
-        """Whether a waiting request may need something this tick; the rest cost no transaction at all."""
+    def _waiting_due(self, request: HandoffRequest, place: int, on_duty: list[Counsellor], now: datetime) -> bool:
+        """Whether a waiting request may need something this tick; the rest cost no transaction at all
+        (a queue of a thousand people costs one read per tick, not a thousand transactions)."""
         settings = self._h.settings
         since = _wait_start(request, on_duty)
         limit = settings.crisis_renotify_after if request.crisis else settings.renotify_after
@@ -125,7 +127,19 @@ class Timeouts:
         start = since or (request.queued_at if request.crisis else None)
         if start is not None and request.escalated_at is None and now - start >= settings.supervisors_after:
             return True
-        return bool(on_duty) and request.told_position is not None
+        return bool(on_duty) and self._worth_telling(request, place, now)
+
+    def _worth_telling(self, request: HandoffRequest, place: int, now: datetime) -> bool:
+        """Whether the person's new place is news: next in line, or two places better and not told recently."""
+        told = request.told_position
+        if told is None or place >= told:
+            return False
+        if place == 1:
+            return True
+        recent = request.told_position_at is not None and (
+            (now - request.told_position_at).total_seconds() < self._h.settings.position_update_every_s
+        )
+        return told - place >= 2 and not recent
 
     def _waiting(
         self, repos: Repos, msg: Messenger, request: HandoffRequest, now: datetime, *, overdue: Overdue
@@ -174,14 +188,9 @@ class Timeouts:
         if not staffed or told is None:
             return False
         where = standing(repos, request, now, self._h.settings.default_handle_minutes)
-        if where.position >= told:
+        if not self._worth_telling(request, where.position, now):
             return False
         if where.position > 1:
-            recent = request.told_position_at is not None and (
-                (now - request.told_position_at).total_seconds() < self._h.settings.position_update_every_s
-            )
-            if told - where.position < 2 or recent:
-                return False
             text = _("Update: you are now number {position} in the queue; the wait is about {minutes} minutes.").format(
                 position=where.position, minutes=where.minutes
             )

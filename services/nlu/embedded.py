@@ -17,13 +17,15 @@ from sklearn.linear_model import LogisticRegression
 from services.nlu.base import OUT_OF_SCOPE, IntentScore, ParseResult
 from services.nlu.data import TrainingData, default_training_dir, fingerprint, load_paths
 from services.nlu.entities import EntityExtractor
+from services.nlu.scoring import LinearTextScorer
 from services.nlu.text import clean, normalise_for_model
 
 log = logging.getLogger(__name__)
 
 MAX_NLU_CHARS = 600  # long messages are cut for understanding, never for storage
-MODEL_VERSION = "embedded-3"
+MODEL_VERSION = "embedded-4"
 MIN_SEGMENT_WORDS = 3
+MAX_SEGMENTS = 8  # a long message is read whole and by its first sentences (each one once)
 _SENTENCE = re.compile(r"[.?!;\n]+|,\s+(?=(?:cho|xin|vay|thi|gio|nhu vay|em muon|toi muon|minh muon)\b)")
 RANKING_SIZE = 10
 
@@ -38,36 +40,29 @@ class EmbeddedNlu:
         labels = [example.intent for example in data.examples]
         if len(set(labels)) < 2:
             raise ValueError("the embedded NLU needs examples of at least two intents")
-        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
         word_regex = r"\w+"
-        self._word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=word_regex)
+        word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=word_regex)
         normalised = [normalise_for_model(t) for t in texts]
         features = hstack(
             [
-                self._char.fit_transform(normalised),
-                self._word.fit_transform(normalised),
+                char.fit_transform(normalised),
+                word.fit_transform(normalised),
             ]
         ).tocsr()
-        self._model = LogisticRegression(C=20.0, max_iter=3000)
-        self._model.fit(features, labels)
-        self._classes: list[str] = [str(c) for c in self._model.classes_]
+        model = LogisticRegression(C=20.0, max_iter=3000)
+        model.fit(features, labels)
+        self._classes: list[str] = [str(c) for c in model.classes_]
+        # Parsing uses the fitted numbers directly: scikit-learn's per-call input checks cost more than the maths.
+        self._scorer = LinearTextScorer([char, word], model)
         self._entities = EntityExtractor(data)
         self.train_seconds = time.perf_counter() - started
-
-    def _features(self, texts: list[str]) -> Any:
-        normalised = [normalise_for_model(t) for t in texts]
-        return hstack(
-            [
-                self._char.transform(normalised),
-                self._word.transform(normalised),
-            ]
-        ).tocsr()
 
     def _probabilities(self, cleaned: str) -> Any:
         """Read the whole message and, for a long one, each sentence; keep the most confident reading."""
         segments = _segments(cleaned)
         texts = [cleaned, *segments] if len(segments) > 1 else [cleaned]
-        rows = self._model.predict_proba(self._features(texts))
+        rows = self._scorer.probabilities([normalise_for_model(t) for t in texts])
         return rows[int(np.argmax(rows.max(axis=1)))]
 
     @property
@@ -75,7 +70,7 @@ class EmbeddedNlu:
         return list(self._classes)
 
     def parse(self, text: str) -> ParseResult:
-        cleaned = clean(text)[:MAX_NLU_CHARS]
+        cleaned = clean(text[: 2 * MAX_NLU_CHARS])[:MAX_NLU_CHARS]  # cut before cleaning: 10,000 chars cost nothing
         normalised = normalise_for_model(cleaned)
         if not normalised.strip() or not any(ch.isalpha() for ch in normalised):
             return ParseResult(text=text, intent=IntentScore(OUT_OF_SCOPE, 1.0 if not cleaned else 0.0))
@@ -89,7 +84,8 @@ class EmbeddedNlu:
 def _segments(text: str) -> list[str]:
     """Sentences of a long message that say enough on their own to be read separately."""
     parts = [p.strip() for p in _SENTENCE.split(text)]
-    return [p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS]
+    unique = dict.fromkeys(p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS)
+    return list(unique)[:MAX_SEGMENTS]
 
 
 def load_embedded(cache_dir: Path | None, training_paths: list[Path] | None = None) -> EmbeddedNlu:

@@ -120,6 +120,9 @@ class EntityExtractor:
         return True
 
 
+MIN_PHONE_DIGITS = 9  # a Vietnamese number has at least 9 digits after its 0 or +84
+
+
 def _compile(table: dict[str, _Entry]) -> re.Pattern[str]:
     surfaces = sorted(table, key=len, reverse=True)
     alternation = "|".join(re.escape(s) for s in surfaces)
@@ -127,6 +130,8 @@ def _compile(table: dict[str, _Entry]) -> re.Pattern[str]:
 
 
 def _phones(text: str) -> Iterable[Entity]:
+    if sum(map(str.isdigit, text)) < MIN_PHONE_DIGITS:
+        return []  # the matcher is the costliest step; most messages have no number at all
     try:
         matches = list(phonenumbers.PhoneNumberMatcher(text, "VN", leniency=phonenumbers.Leniency.VALID))
     except Exception:  # a parser of free text must never take the turn down

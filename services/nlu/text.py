@@ -8,6 +8,7 @@ from functools import cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 # Teencode and common abbreviations, on diacritics-stripped lower-case tokens.
@@ -102,9 +103,21 @@ def _strip_char(char: str) -> str:
     return base if len(base) == 1 else char
 
 
+class _StripTable(dict[int, str]):
+    """A str.translate table filled on first sight of each character (ASCII passes through untouched)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        stripped = _strip_char(chr(codepoint))
+        self[codepoint] = stripped
+        return stripped
+
+
+_STRIP_TABLE = _StripTable()
+
+
 def strip_diacritics(text: str) -> str:
     """Remove Vietnamese diacritics character by character, so indices stay the same."""
-    return "".join(_strip_char(c) for c in text)
+    return text if text.isascii() else text.translate(_STRIP_TABLE)
 
 
 def fold(text: str) -> str:
@@ -116,4 +129,4 @@ def normalise_for_model(text: str) -> str:
     """The form the classifier sees: cleaned, folded, teencode expanded, digits collapsed."""
     folded = fold(clean(text))
     tokens = [TEENCODE.get(tok, tok) for tok in _WORD.findall(folded)]
-    return re.sub(r"\d", "0", " ".join(tokens))
+    return _DIGIT.sub("0", " ".join(tokens))

@@ -6,7 +6,7 @@ next (places to choose from, substances chosen so far), or what was wrong (an In
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from services.dialogue.turn import Turn
 from services.i18n import LOCAL_TZ, _
@@ -79,13 +79,9 @@ def _take_birth(turn: Turn, form: Form) -> bool | Invalid:
 
 
 def _take_rep_relation(turn: Turn, form: Form) -> bool | None:
-    value = payload_value(turn, p.REL)
-    if value is None and turn.payload is None:
-        value = match_keywords(turn.text, REPRESENTATIVE_WORDS)
-    if value in REPRESENTATIVES:
-        form.set("rep_relation", value)
-        return True
-    return None
+    return _choice(
+        turn, form, "rep_relation", p.REL, REPRESENTATIVES, lambda text: match_keywords(text, REPRESENTATIVE_WORDS)
+    )
 
 
 def _take_phone(turn: Turn, form: Form) -> bool | Invalid:
@@ -167,21 +163,22 @@ def _take_substances(turn: Turn, form: Form) -> bool | None:
 
 
 def _take_treatment_form(turn: Turn, form: Form) -> bool | None:
-    value = payload_value(turn, p.FORM)
-    if value is None and turn.payload is None:
-        value = match_keywords(turn.text, FORM_WORDS)
-    if value in FORMS:
-        form.set("treatment_form", value)
-        return True
-    return None
+    return _choice(turn, form, "treatment_form", p.FORM, FORMS, lambda text: match_keywords(text, FORM_WORDS))
 
 
 def _take_contact_time(turn: Turn, form: Form) -> bool | None:
-    value = payload_value(turn, p.TIME)
+    return _choice(turn, form, "contact_time", p.TIME, CONTACT_TIMES, parse_contact_time)
+
+
+def _choice(
+    turn: Turn, form: Form, key: str, prefix: str, allowed: Collection[str], read: Callable[[str], str | None]
+) -> bool | None:
+    """One of a few options: its button, or the typed words that name it."""
+    value = payload_value(turn, prefix)
     if value is None and turn.payload is None:
-        value = parse_contact_time(turn.text)
-    if value in CONTACT_TIMES:
-        form.set("contact_time", value)
+        value = read(turn.text)
+    if value in allowed:
+        form.set(key, value)
         return True
     return None
 
