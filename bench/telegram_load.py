@@ -57,6 +57,7 @@ def main() -> int:
     parser.add_argument("--chat-rate", type=float, default=1.0)
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "bench"))
     parser.add_argument("--poll-ms", type=float, default=5.0, help="steady phase: how often the reader looks")
+    parser.add_argument("--workers", type=int, default=4, help="database threads of the bot (PostgreSQL)")
     args = parser.parse_args()
 
     data_dir = Path(args.data_dir)
@@ -75,6 +76,7 @@ def main() -> int:
             "HOTLINE_TELEGRAM_GLOBAL_RATE": str(args.global_rate),
             "HOTLINE_TELEGRAM_CHAT_RATE": str(args.chat_rate),
             "HOTLINE_TELEGRAM_POLL_TIMEOUT": "5",
+            "HOTLINE_TELEGRAM_WORKERS": str(args.workers),
             "PYTHONPATH": str(ROOT),
         }
     )
@@ -229,6 +231,9 @@ def queue_latencies(engine, server: FakeTelegram, users: set[int]) -> list[float
     return out
 
 
+WATCH_WINDOW = 300
+
+
 class OutboxWatcher:
     """A reader of its own that notes when each outbox row first becomes visible, i.e. committed."""
 
@@ -250,17 +255,19 @@ class OutboxWatcher:
         self._thread.join(10)
 
     def _run(self) -> None:
+        # Ids are taken when a row is written, not when it commits: with several database threads (PostgreSQL) a
+        # row may become visible after one with a higher id, so the reader looks back a window of ids each time.
         with self._engine.connect() as conn:
             while not self._stop.wait(self._period):
                 rows = conn.execute(
-                    text("select id, person_id from outbox where id > :last order by id"), {"last": self._last}
+                    text("select id, person_id from outbox where id > :floor"), {"floor": self._last - WATCH_WINDOW}
                 ).all()
                 conn.rollback()  # a fresh snapshot next time
                 now = time.time()
                 for outbox_id, person_id in rows:
-                    self.first_seen[int(outbox_id)] = (int(person_id), now)
+                    self.first_seen.setdefault(int(outbox_id), (int(person_id), now))
                 if rows:
-                    self._last = int(rows[-1][0])
+                    self._last = max(self._last, max(int(row[0]) for row in rows))
 
     def latencies(self, engine, server: FakeTelegram, users: set[int]) -> list[float]:  # type: ignore[no-untyped-def]
         """Injected → the first reply row of that person seen after the injection."""
