@@ -241,7 +241,7 @@ class OutboxWatcher:
         self._engine = engine
         self._period = period_s
         self._stop = threading.Event()
-        self.first_seen: dict[int, tuple[int, float]] = {}  # outbox id → (person id, wall time)
+        self.first_seen: dict[int, tuple[int, str, float]] = {}  # outbox id → (person id, turn's time, wall time)
         self._thread = threading.Thread(target=self._run, daemon=True, name="outbox-watcher")
 
     def start(self) -> OutboxWatcher:
@@ -260,29 +260,33 @@ class OutboxWatcher:
         with self._engine.connect() as conn:
             while not self._stop.wait(self._period):
                 rows = conn.execute(
-                    text("select id, person_id from outbox where id > :floor"), {"floor": self._last - WATCH_WINDOW}
+                    text("select id, person_id, created_at from outbox where id > :floor"),
+                    {"floor": self._last - WATCH_WINDOW},
                 ).all()
                 conn.rollback()  # a fresh snapshot next time
                 now = time.time()
-                for outbox_id, person_id in rows:
-                    self.first_seen.setdefault(int(outbox_id), (int(person_id), now))
+                for outbox_id, person_id, created_at in rows:
+                    self.first_seen.setdefault(int(outbox_id), (int(person_id), str(created_at), now))
                 if rows:
                     self._last = max(self._last, max(int(row[0]) for row in rows))
 
     def latencies(self, engine, server: FakeTelegram, users: set[int]) -> list[float]:  # type: ignore[no-untyped-def]
-        """Injected → the first reply row of that person seen after the injection."""
+        """Injected → its replies first seen. A person's k-th message in the phase is matched with the k-th turn
+        that wrote to them (the rows of one turn share its time), so a late reply is never taken for the next."""
         with engine.connect() as conn:
             person_of = {str(m): int(p) for m, p in conn.execute(text("select message_id, person_id from inbox"))}
-        seen_by_person: dict[int, list[float]] = {}
-        for person_id, wall in self.first_seen.values():
-            seen_by_person.setdefault(person_id, []).append(wall)
+        turns: dict[int, dict[str, float]] = {}
+        for person_id, turn_at, wall in self.first_seen.values():
+            seen = turns.setdefault(person_id, {})
+            seen[turn_at] = min(wall, seen.get(turn_at, wall))
+        injected: dict[int, list[float]] = {}
+        for wall, key in sorted(server.injected_wall.values()):
+            if key and int(key.split(":")[0]) in users and key in person_of:
+                injected.setdefault(person_of[key], []).append(wall)
         out = []
-        for wall, key in server.injected_wall.values():
-            if not key or int(key.split(":")[0]) not in users or key not in person_of:
-                continue
-            later = [t for t in seen_by_person.get(person_of[key], []) if t >= wall]
-            if later:
-                out.append(min(later) - wall)
+        for person_id, walls in injected.items():
+            replies = [turns[person_id][t] for t in sorted(turns.get(person_id, {}))]
+            out.extend(seen - wall for wall, seen in zip(walls, replies, strict=False))
         return out
 
 
