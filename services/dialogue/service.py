@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_DELAYS_S = (0.2, 0.5, 1.0)
-BATCH_MESSAGES = 500  # most messages handled in one group transaction
+BATCH_MESSAGES = 64  # most messages in one group transaction: it holds the database thread (marks, stores wait)
 
 
 @dataclass(frozen=True, slots=True)
