@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -78,18 +78,18 @@ class OutboxQueue:
         now = self._clock.now()
         with self._uow_factory() as uow:
             scan = uow.session.execute(
-                select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.next_attempt_at)
+                select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.next_attempt_at <= now)
                 .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.PENDING)
                 .order_by(OutboxMessage.id)
                 .limit(max(limit * 20, 1000))
             ).all()
             seen: set[int] = set(skip_people)
             chosen: list[int] = []
-            for outbox_id, person_id, next_attempt_at in scan:
+            for outbox_id, person_id, due in scan:
                 if person_id in seen:
                     continue
                 seen.add(person_id)
-                if next_attempt_at <= now:
+                if due:
                     chosen.append(outbox_id)
                     if len(chosen) >= limit:
                         break
@@ -136,6 +136,26 @@ class OutboxQueue:
                 uow.session.execute(update(Person).where(Person.id == delivery.person_id).values(unreachable=False))
             uow.commit()
         return bool(getattr(moved, "rowcount", 0))
+
+    def sent_many(self, deliveries: Sequence[PendingDelivery]) -> None:
+        """Mark several rows sent in one transaction (each moves only if still pending, as in `sent`)."""
+        if not deliveries:
+            return
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([d.id for d in deliveries]), OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, error=None),
+                execution_options={"synchronize_session": False},
+            )
+            reachable = sorted({d.person_id for d in deliveries if d.unreachable})
+            if reachable:
+                uow.session.execute(
+                    update(Person).where(Person.id.in_(reachable)).values(unreachable=False),
+                    execution_options={"synchronize_session": False},
+                )
+            uow.commit()
 
     def part_sent(self, outbox_id: int, parts_sent: int) -> None:
         """Record that the first `parts_sent` parts of a split message went out."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,6 +27,21 @@ from storage.models import (
     Person,
     TurnEvent,
 )
+
+# Rows a turn only adds are written with Core inserts: no identity map, no ids fetched back.
+OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
+TURN_EVENTS_TABLE = cast(Table, TurnEvent.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInbound:
+    """A stored message waiting for its turn (inbox rows never change but for their status)."""
+
+    id: int
+    person_id: int
+    kind: str
+    text: str
+    payload: str | None
 
 
 class PeopleRepository:
@@ -54,9 +71,65 @@ class PeopleRepository:
             self._s.flush()
         return person
 
+    def get_or_create_many(self, channel: str, external_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """Person ids for many channel ids at once (one query, one batched insert for the new ones)."""
+        cipher = active_cipher()
+        digests = {external_id: cipher.blind_index(external_id) for external_id in dict.fromkeys(external_ids)}
+        found = self._ids_by_digest(channel, list(digests.values()))
+        missing = [external_id for external_id, digest in digests.items() if digest not in found]
+        if missing:
+            dialect = self._s.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            values = [
+                {
+                    "channel": channel,
+                    "external_id_hash": digests[external_id],
+                    "external_id": external_id,
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "language": "vi",
+                    "anonymous": True,
+                    "unreachable": False,
+                }
+                for external_id in missing
+            ]
+            # Another process may create the same person meanwhile: the unique index settles it, then we read.
+            self._s.execute(
+                insert(Person).on_conflict_do_nothing(index_elements=["channel", "external_id_hash"]), values
+            )
+            found.update(self._ids_by_digest(channel, [digests[external_id] for external_id in missing]))
+        return {external_id: found[digest] for external_id, digest in digests.items()}
+
+    def _ids_by_digest(self, channel: str, digests: list[str]) -> dict[str, int]:
+        rows = self._s.execute(
+            select(Person.external_id_hash, Person.id).where(
+                Person.channel == channel, Person.external_id_hash.in_(digests)
+            )
+        )
+        return {str(digest): int(person_id) for digest, person_id in rows}
+
+    def record_seen(self, seen: dict[int, datetime]) -> None:
+        """Write the last-seen times of many people in one statement."""
+        if seen:
+            self._s.execute(update(Person), [{"id": k, "last_seen_at": v} for k, v in seen.items()])
+
     def lock(self, person_id: int) -> Person:
         """Load a person for update: their turns are handled one at a time."""
         return self._s.scalars(select(Person).where(Person.id == person_id).with_for_update()).one()
+
+    def lock_many(self, person_ids: Sequence[int]) -> dict[int, Person]:
+        """Lock several people at once, in id order (two workers locking overlapping sets never deadlock here).
+
+        `FOR NO KEY UPDATE` on PostgreSQL: it serialises the person's turns like `FOR UPDATE`, but lets another
+        transaction insert rows that only refer to the person (an outbox row for them) without waiting.
+        """
+        stmt = (
+            select(Person)
+            .where(Person.id.in_(sorted(set(person_ids))))
+            .order_by(Person.id)
+            .with_for_update(key_share=True)
+        )
+        return {person.id: person for person in self._s.scalars(stmt)}
 
     def get(self, person_id: int) -> Person:
         return self._s.get_one(Person, person_id)
@@ -73,6 +146,27 @@ class StateRepository:
             self._s.add(state)
             self._s.flush()
         return state
+
+    def record_turns(self, states: Sequence[DialogueState]) -> None:
+        """Write the turn counts and times of many states in one statement (after the session's own flush)."""
+        if states:
+            self._s.execute(
+                update(DialogueState),
+                [{"person_id": s.person_id, "turns": s.turns, "updated_at": s.updated_at} for s in states],
+            )
+
+    def get_or_create_many(self, person_ids: Sequence[int], now: datetime) -> dict[int, DialogueState]:
+        """The states of several people in one query; missing ones are added (written with the next flush)."""
+        ids = sorted(set(person_ids))
+        states = {
+            s.person_id: s for s in self._s.scalars(select(DialogueState).where(DialogueState.person_id.in_(ids)))
+        }
+        for person_id in ids:
+            if person_id not in states:
+                state = DialogueState(person_id=person_id, data="{}", misses=0, turns=0, updated_at=now)
+                self._s.add(state)
+                states[person_id] = state
+        return states
 
 
 class InboxRepository:
@@ -102,8 +196,72 @@ class InboxRepository:
         )
         return self._s.execute(stmt).scalar_one_or_none()
 
+    def add_many(self, messages: Sequence[InboxMessage]) -> list[int | None]:
+        """Store many inbound messages in one statement; each gets its id, or None when seen before
+        (in an earlier batch or earlier in this one)."""
+        if not messages:
+            return []
+        values = [
+            {
+                "channel": m.channel,
+                "message_id": m.message_id,
+                "person_id": m.person_id,
+                "kind": m.kind,
+                "text": m.text,
+                "payload": m.payload,
+                "received_at": m.received_at,
+                "status": InboxStatus.PENDING,
+                "attempts": 0,
+            }
+            for m in messages
+        ]
+        dialect = self._s.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(InboxMessage)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+            .returning(InboxMessage.id, InboxMessage.channel, InboxMessage.message_id)
+        )
+        created = {(channel, message_id): inbox_id for inbox_id, channel, message_id in self._s.execute(stmt)}
+        ids: list[int | None] = []
+        for m in messages:
+            ids.append(created.pop((m.channel, m.message_id), None))  # a repeat within the batch gets None
+        return ids
+
     def get(self, inbox_id: int) -> InboxMessage:
         return self._s.get_one(InboxMessage, inbox_id)
+
+    def pending_of(self, person_ids: Sequence[int], limit: int = 1000) -> list[PendingInbound]:
+        """The pending messages of these people, oldest first, as plain values (read once, not tracked)."""
+        stmt = (
+            select(
+                InboxMessage.id,
+                InboxMessage.person_id,
+                InboxMessage.kind,
+                InboxMessage.text,
+                InboxMessage.payload,
+            )
+            .where(InboxMessage.status == InboxStatus.PENDING, InboxMessage.person_id.in_(sorted(set(person_ids))))
+            .order_by(InboxMessage.id)
+            .limit(limit)
+        )
+        return [PendingInbound(*row) for row in self._s.execute(stmt)]
+
+    def still_pending(self, inbox_ids: Sequence[int]) -> set[int]:
+        stmt = select(InboxMessage.id).where(InboxMessage.id.in_(inbox_ids), InboxMessage.status == InboxStatus.PENDING)
+        return set(self._s.scalars(stmt))
+
+    def pending_people(self, limit: int = 1000) -> list[int]:
+        """People with pending messages, the longest waiting first."""
+        stmt = (
+            select(InboxMessage.person_id)
+            .where(InboxMessage.status == InboxStatus.PENDING)
+            .group_by(InboxMessage.person_id)
+            .order_by(func.min(InboxMessage.id))
+            .limit(limit)
+        )
+        return list(self._s.scalars(stmt))
 
     def pending_ids(self, person_id: int | None = None, limit: int = 1000) -> list[int]:
         stmt = select(InboxMessage.id).where(InboxMessage.status == InboxStatus.PENDING)
@@ -118,6 +276,14 @@ class InboxRepository:
             .values(status=status, handled_at=now, attempts=InboxMessage.attempts + 1)
         )
 
+    def mark_many(self, inbox_ids: Sequence[int], status: InboxStatus, now: datetime) -> None:
+        if inbox_ids:
+            self._s.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id.in_(inbox_ids))
+                .values(status=status, handled_at=now, attempts=InboxMessage.attempts + 1)
+            )
+
 
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
@@ -127,6 +293,27 @@ class OutboxRepository:
         row = self.queue(person_id, channel, text, buttons, now)
         self._s.flush()
         return row.id
+
+    def insert_many(self, rows: Sequence[tuple[int, str, str, Sequence[dict[str, str]]]], now: datetime) -> None:
+        """Write (person_id, channel, text, buttons) rows at once, outside the session's unit of work (no ids
+        come back). The caller flushes first when rows queued through the session must come before these."""
+        self._s.execute(
+            insert(OUTBOX_TABLE),
+            [
+                {
+                    "person_id": person_id,
+                    "channel": channel,
+                    "text": text,
+                    "buttons": json.dumps(list(buttons), ensure_ascii=False),
+                    "status": OutboxStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                    "parts_sent": 0,
+                }
+                for person_id, channel, text, buttons in rows
+            ],
+        )
 
     def queue(
         self, person_id: int, channel: str, text: str, buttons: Sequence[dict[str, str]], now: datetime
@@ -233,6 +420,13 @@ class TurnRepository:
 
     def add(self, event: TurnEvent) -> None:
         self._s.add(event)
+
+    def insert(self, *, person_id: int, intent: str, confidence: int, entities: str, at: datetime) -> None:
+        """Write a turn's reading at once, outside the session's unit of work."""
+        self._s.execute(
+            insert(TURN_EVENTS_TABLE),
+            [{"person_id": person_id, "intent": intent, "confidence": confidence, "entities": entities, "at": at}],
+        )
 
 
 class AuditRepository:

@@ -67,7 +67,8 @@ class Receiver:
                 self._queues.kick(result.person_id)
 
     def _store(self, inbounds: list[Inbound]) -> list[Stored | None]:
-        return [self._app.dialogue.receive(self._expand(inbound)) for inbound in inbounds]
+        """The whole batch in one transaction: all stored, or none (then nothing is acknowledged)."""
+        return self._app.dialogue.receive_many([self._expand(inbound) for inbound in inbounds])
 
     def _expand(self, inbound: Inbound) -> Inbound:
         """A long payload travels as a short key; the core sees the payload (an unknown key stays stale)."""

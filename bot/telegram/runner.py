@@ -75,13 +75,26 @@ class TelegramChannel:
         async with self.application:  # getMe, HTTP pools; closed on the way out
             queue = OutboxQueue(self.app.uow, self.app.clock)
             self.sender = TelegramSender(bot, queue, self._shorten, self.tg, executor)
-            queues = PersonQueues(self.app.dialogue.process_person, executor, self.sender.notify)
+            queues = PersonQueues(
+                self.app.dialogue.process_people,
+                executor,
+                self.sender.notify,
+                workers=workers,
+                batch=self.tg.telegram_batch_people,
+            )
             receiver = Receiver(self.app, queues, self.sender, executor, lambda: bot.username)
             self.app.extensions[CHAT_COMMANDS_HOOK] = chat_commands_hook(bot, loop, CHANNEL)
             await set_user_commands(bot)
-            leftovers = await loop.run_in_executor(executor, self.app.dialogue.process_pending)
-            log.info("telegram channel started", extra={"leftovers": leftovers, "webhook": bool(self.tg.webhook_url)})
-            scheduler = start_scheduler(self.app, self.tg.telegram_tick_seconds, self.sender.notify, executor)
+            # Whatever was left pending (a crash, a database outage) goes first, through the same queues.
+            leftovers = await loop.run_in_executor(executor, self.app.dialogue.pending_people)
+            for person_id in leftovers:
+                queues.kick(person_id)
+            log.info(
+                "telegram channel started", extra={"leftovers": len(leftovers), "webhook": bool(self.tg.webhook_url)}
+            )
+            scheduler = start_scheduler(
+                self.app, self.tg.telegram_tick_seconds, self.sender.notify, executor, kick=queues.kick
+            )
             sending = asyncio.create_task(self.sender.run(self.stop))
             receiving = asyncio.create_task(self._receive(receiver))
             try:

@@ -1,4 +1,9 @@
-"""Wakes the process every few seconds for due work: the database says what is due (app.run_due)."""
+"""Wakes the process every few seconds for due work: the database says what is due.
+
+The channel's own version of `app.run_due()`: messages left pending (a turn the database refused) go back to
+the per-person queues rather than being handled here, and each feature's tick is its own job on the database
+threads, so turns can run between them (on SQLite there is one such thread: a long tick would hold every turn).
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,25 @@ log = logging.getLogger(__name__)
 
 
 def start_scheduler(
-    app: App, every_s: float, after: Callable[[], None], db: Executor | None = None
+    app: App,
+    every_s: float,
+    after: Callable[[], None],
+    db: Executor | None = None,
+    kick: Callable[[int], None] | None = None,
 ) -> AsyncIOScheduler:
-    """APScheduler 3 on the running loop; the tick runs on the database threads, one at a time."""
+    """APScheduler 3 on the running loop; the tick's parts run on the database threads, one after the other."""
 
     async def tick() -> None:
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(db, app.run_due)
+            if kick is None:
+                await loop.run_in_executor(db, app.run_due)
+            else:
+                for person_id in await loop.run_in_executor(db, app.dialogue.pending_people):
+                    kick(person_id)
+                now = app.clock.now()
+                for due in app.ticks:
+                    await loop.run_in_executor(db, due, now)
         except Exception:
             log.exception("due work failed; next tick tries again")
         after()

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.limiter import ChatLimiters, WindowLimiter
+from bot.telegram.marks import SentMarks
 from bot.telegram.render import MAX_CALLBACK_BYTES, keyboard, split_text, to_html
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import CHANNEL
@@ -64,6 +65,8 @@ class TelegramSender:
         self._chats = ChatLimiters(settings.telegram_chat_rate)
         self._global = WindowLimiter(settings.telegram_global_rate, 1.0)
         self._wake = asyncio.Event()
+        self._marks = SentMarks(lambda rows: self._call(self._queue.sent_many, rows))
+        self._last_scan = 0.0
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._noticed: dict[int, float] = {}
         self._side_tasks: set[asyncio.Task[None]] = set()
@@ -79,6 +82,12 @@ class TelegramSender:
         while not stop.is_set() and self.fatal is None:
             self._wake.clear()
             room = 2 * self._settings.telegram_global_rate - len(self._busy)  # enough to keep the limit busy
+            # Under load every finished delivery wakes the loop: look at the outbox at most once per gap.
+            gap = self._last_scan + self._settings.telegram_outbox_min_gap_seconds - time.monotonic()
+            if room > 0 and gap > 0 and self._busy:
+                await asyncio.sleep(gap)
+                room = 2 * self._settings.telegram_global_rate - len(self._busy)
+            self._last_scan = time.monotonic()
             try:
                 rows = await self._call(self._queue.due, CHANNEL, room, frozenset(self._busy)) if room > 0 else []
             except Exception:
@@ -158,7 +167,7 @@ class TelegramSender:
                 return False
             if not last:
                 await self._settle(self._queue.part_sent, row.id, index + 1)
-        await self._settle(self._queue.sent, row)
+        await self._marks.sent(row)
         self.stats["sent"] += 1
         return True
 

@@ -21,8 +21,10 @@ class TelegramSettings(BaseSettings):
     telegram_global_rate: int = Field(default=30, ge=1)  # messages per second overall
     telegram_poll_timeout: int = Field(default=25, ge=0, le=50)  # long-polling wait, seconds
     telegram_workers: int = Field(default=4, ge=1, le=32)  # threads running the (synchronous) core
+    telegram_batch_people: int = Field(default=32, ge=1, le=1000)  # most people whose turns share a transaction
     telegram_tick_seconds: float = Field(default=5.0, gt=0)  # how often due work runs
     telegram_outbox_poll_seconds: float = Field(default=1.0, gt=0)  # outbox check when nothing woke the sender
+    telegram_outbox_min_gap_seconds: float = Field(default=0.05, ge=0)  # outbox scans at most this often when busy
     telegram_retry_base_seconds: float = Field(default=1.0, gt=0)  # network errors: 1, 2, 4 … seconds
     telegram_retry_max_seconds: float = Field(default=300.0, gt=0)
     telegram_request_timeout: float = Field(default=10.0, gt=0)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.clock import Clock
 from services.dialogue.router import Router
@@ -18,16 +19,18 @@ from services.dialogue.turn import Reply, Turn
 from services.events import Events
 from services.i18n import _
 from services.messaging import send_message
-from services.nlu.base import NluEngine
+from services.nlu.base import NluEngine, ParseResult
 from services.nlu.text import clean
 from services.types import Inbound, MessageKind, Outbound
-from storage.models import InboxMessage, InboxStatus, Person, TurnEvent
+from storage.models import DialogueState, InboxMessage, InboxStatus, Person
+from storage.repositories import PendingInbound
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_DELAYS_S = (0.2, 0.5, 1.0)
+BATCH_MESSAGES = 64  # most messages in one group transaction: it holds the database thread (marks, stores wait)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,21 +82,41 @@ class DialogueService:
 
     def receive(self, inbound: Inbound) -> Stored | None:
         """Store the message durably (its own transaction); None when it was seen before."""
+        return self.receive_many([inbound])[0]
+
+    def receive_many(self, inbounds: Sequence[Inbound]) -> list[Stored | None]:
+        """Store a batch of messages durably in one transaction (one getUpdates answer, say).
+
+        Each gets its `Stored`, or None when it was seen before (earlier, or earlier in this batch).
+        """
+        if not inbounds:
+            return []
         with self._uow_factory() as uow:
-            person = uow.people.get_or_create(inbound.channel, inbound.user_id, self._clock.now())
-            inbox_id = uow.inbox.add(
-                InboxMessage(
-                    channel=inbound.channel,
-                    message_id=inbound.message_id,
-                    person_id=person.id,
-                    kind=inbound.kind.value,
-                    text=inbound.text,
-                    payload=inbound.payload,
-                    received_at=inbound.received_at,
-                )
+            now = self._clock.now()
+            people: dict[str, dict[str, int]] = {}
+            for channel in dict.fromkeys(inbound.channel for inbound in inbounds):
+                users = [inbound.user_id for inbound in inbounds if inbound.channel == channel]
+                people[channel] = uow.people.get_or_create_many(channel, users, now)
+            person_ids = [people[inbound.channel][inbound.user_id] for inbound in inbounds]
+            inbox_ids = uow.inbox.add_many(
+                [
+                    InboxMessage(
+                        channel=inbound.channel,
+                        message_id=inbound.message_id,
+                        person_id=person_id,
+                        kind=inbound.kind.value,
+                        text=inbound.text,
+                        payload=inbound.payload,
+                        received_at=inbound.received_at,
+                    )
+                    for inbound, person_id in zip(inbounds, person_ids, strict=True)
+                ]
             )
             uow.commit()
-            return Stored(inbox_id, person.id) if inbox_id is not None else None
+        return [
+            Stored(inbox_id, person_id) if inbox_id is not None else None
+            for inbox_id, person_id in zip(inbox_ids, person_ids, strict=True)
+        ]
 
     def process_person(self, person_id: int) -> int:
         """Handle every pending message of one person, oldest first; returns how many were handled."""
@@ -110,6 +133,72 @@ class DialogueService:
         for inbox_id in pending:
             self.process(inbox_id)
         return len(pending)
+
+    def pending_people(self, limit: int = 10_000) -> list[int]:
+        """People with messages waiting, the longest waiting first."""
+        with self._uow_factory() as uow:
+            return uow.inbox.pending_people(limit)
+
+    def process_people(self, person_ids: Sequence[int]) -> int:
+        """Handle the pending messages of several people, each person's oldest first, in one transaction.
+
+        Group commit: the turns run one after the other exactly as they would in their own transactions
+        (each person's row is locked, each turn sees what the earlier ones wrote), and commit together, so
+        every state change still lands with its outbox rows. The NLU reads the messages before the locks are
+        taken (it is pure). If a turn breaks, nothing of the batch is kept and its messages are handled one
+        by one, which sets the breaking one aside; if the database refuses the batch (busy, a deadlock), each
+        person is tried on their own. Returns how many messages were handled (or set aside).
+        """
+        handled = 0
+        while True:
+            with self._uow_factory() as uow:
+                pending = uow.inbox.pending_of(person_ids, BATCH_MESSAGES)
+            if not pending:
+                return handled
+            handled += self._batch(pending)
+            if len(pending) < BATCH_MESSAGES:
+                return handled
+
+    def _batch(self, pending: list[PendingInbound]) -> int:
+        parsed = {message.id: self._nlu.parse(text) for message in pending if (text := self._text(message.text))}
+        try:
+            return self._turns(pending, parsed)
+        except OperationalError:
+            if len({message.person_id for message in pending}) == 1:
+                raise  # nothing smaller to try: the messages stay pending for the next sweep
+            log.warning("batch refused by the database; people handled one by one", extra={"messages": len(pending)})
+            return sum(self.process_person(person_id) for person_id in dict.fromkeys(m.person_id for m in pending))
+        except Exception as exc:
+            log.warning(
+                "a turn of the batch failed; handling its messages one by one",
+                extra={"messages": len(pending), "error": type(exc).__name__},
+            )
+            for message in pending:
+                self.process(message.id)
+            return len(pending)
+
+    def _turns(self, pending: list[PendingInbound], parsed: dict[int, ParseResult]) -> int:
+        with self._uow_factory() as uow:
+            people = uow.people.lock_many([message.person_id for message in pending])
+            live = uow.inbox.still_pending([message.id for message in pending])
+            todo = [message for message in pending if message.id in live]
+            if not todo:
+                return 0
+            states = uow.states.get_or_create_many([message.person_id for message in todo], self._clock.now())
+            seen: dict[int, datetime] = {}
+            for message in todo:
+                person = people[message.person_id]
+                self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id), seen)
+            # The bookkeeping every turn does (last seen, turn count) is written once for the whole batch.
+            uow.session.flush()
+            uow.people.record_seen(seen)
+            uow.states.record_turns([states[person_id] for person_id in seen])
+            uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
+            uow.commit()
+        return len(todo)
+
+    def _text(self, raw: str | None) -> str:
+        return clean(raw or "")[: self._max_chars]
 
     def process(self, inbox_id: int) -> None:
         """Handle one stored message; a message that breaks the core is set aside, never retried forever."""
@@ -141,49 +230,68 @@ class DialogueService:
             uow.session.refresh(message)
             if message.status != InboxStatus.PENDING:
                 return
-            now = self._clock.now()
-            person.last_seen_at = now
-            state = uow.states.get_or_create(person.id, now)
-            text = clean(message.text or "")
-            truncated = len(text) > self._max_chars
-            turn = Turn(
-                uow=uow,
-                person=person,
-                state=state,
-                now=now,
-                kind=MessageKind(message.kind),
-                text=text[: self._max_chars],
-                payload=message.payload,
-                truncated=truncated,
-                _parse=self._nlu.parse,
-                events=self._events,
-            )
-            self._router.route(turn)
-            turn.save()
-            state.turns += 1
-            parsed = turn.parsed_if_any
-            if parsed is not None:
-                uow.turns.add(
-                    TurnEvent(
-                        person_id=person.id,
-                        intent=parsed.intent.name,
-                        confidence=round(parsed.intent.confidence * 1000),
-                        entities=json.dumps(turn.entities(), ensure_ascii=False),
-                        at=now,
-                    )
-                )
-            write_replies(uow, person, turn.replies, now)
-            uow.inbox.mark(inbox_id, InboxStatus.HANDLED, now)
+            state = uow.states.get_or_create(person.id, self._clock.now())
+            self._route(uow, person, state, message, inbox_id, None)
+            uow.inbox.mark(inbox_id, InboxStatus.HANDLED, self._clock.now())
             uow.commit()
-            log.info(
-                "turn handled",
-                extra={
-                    "person": person.id,
-                    "inbox": inbox_id,
-                    "replies": len(turn.replies),
-                    "flow": state.flow,
-                },
+
+    def _route(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        state: DialogueState,
+        message: InboxMessage | PendingInbound,
+        inbox_id: int,
+        parsed: ParseResult | None,
+        seen: dict[int, datetime] | None = None,
+    ) -> None:
+        """Route one message of a locked person and write its replies (the caller commits).
+
+        With `seen`, the person's last-seen time and the state's turn count are kept out of the session's
+        changes (nothing reads them during turns) and left for the caller to write for the whole batch.
+        """
+        now = self._clock.now()
+        if seen is None:
+            person.last_seen_at = now
+        else:
+            set_committed_value(person, "last_seen_at", now)
+            seen[person.id] = now
+        text = clean(message.text or "")
+        truncated = len(text) > self._max_chars
+        text = text[: self._max_chars]
+        turn = Turn(
+            uow=uow,
+            person=person,
+            state=state,
+            now=now,
+            kind=MessageKind(message.kind),
+            text=text,
+            payload=message.payload,
+            truncated=truncated,
+            _parse=self._nlu.parse if parsed is None else _preparsed(text, parsed, self._nlu),
+            events=self._events,
+        )
+        self._router.route(turn)
+        turn.save()
+        if seen is None:
+            state.turns += 1
+        else:
+            set_committed_value(state, "turns", state.turns + 1)
+            set_committed_value(state, "updated_at", state.updated_at)
+        reading = turn.parsed_if_any
+        if reading is not None:
+            uow.turns.insert(
+                person_id=person.id,
+                intent=reading.intent.name,
+                confidence=round(reading.intent.confidence * 1000),
+                entities=json.dumps(turn.entities(), ensure_ascii=False),
+                at=now,
             )
+        write_replies(uow, person, turn.replies, now)
+        log.info(
+            "turn handled",
+            extra={"person": person.id, "inbox": inbox_id, "replies": len(turn.replies), "flow": state.flow},
+        )
 
     def _retrying(self, action: Callable[[], T]) -> T:
         for delay in self._retry_delays:
@@ -204,6 +312,23 @@ class DialogueService:
 
 
 def write_replies(uow: UnitOfWork, sender: Person, replies: list[Reply], now: datetime) -> None:
-    """Put replies in the outbox, each on the channel of the person it goes to."""
+    """Put replies in the outbox, each on the channel of the person it goes to, after whatever the turn's
+    handlers queued already (one insert for the turn's replies)."""
+    if not replies:
+        return
+    uow.session.flush()
+    rows = []
     for reply in replies:
-        send_message(uow, sender.id if reply.person_id is None else reply.person_id, reply.text, reply.buttons, now)
+        person = sender if reply.person_id is None else uow.people.get(reply.person_id)
+        buttons = [{"label": b.label, "payload": b.payload} for b in reply.buttons]
+        rows.append((person.id, person.channel, reply.text.strip(), buttons))
+    uow.outbox.insert_many(rows, now)
+
+
+def _preparsed(text: str, parsed: ParseResult, nlu: NluEngine) -> Callable[[str], ParseResult]:
+    """The NLU's reading computed before the turn for its own text; any other text is read on demand."""
+
+    def parse(asked: str) -> ParseResult:
+        return parsed if asked == text else nlu.parse(asked)
+
+    return parse
