@@ -58,11 +58,11 @@ class EmbeddedNlu:
         self._entities = EntityExtractor(data)
         self.train_seconds = time.perf_counter() - started
 
-    def _probabilities(self, cleaned: str) -> Any:
+    def _probabilities(self, cleaned: str, normalised: str) -> Any:
         """Read the whole message and, for a long one, each sentence; keep the most confident reading."""
         segments = _segments(cleaned)
-        texts = [cleaned, *segments] if len(segments) > 1 else [cleaned]
-        rows = self._scorer.probabilities([normalise_for_model(t) for t in texts])
+        sentences = [normalise_for_model(s) for s in segments] if len(segments) > 1 else []
+        rows = self._scorer.probabilities([normalised, *sentences])
         return rows[int(np.argmax(rows.max(axis=1)))]
 
     @property
@@ -74,7 +74,7 @@ class EmbeddedNlu:
         normalised = normalise_for_model(cleaned)
         if not normalised.strip() or not any(ch.isalpha() for ch in normalised):
             return ParseResult(text=text, intent=IntentScore(OUT_OF_SCOPE, 1.0 if not cleaned else 0.0))
-        probabilities = self._probabilities(cleaned)
+        probabilities = self._probabilities(cleaned, normalised)
         order = np.argsort(probabilities)[::-1][:RANKING_SIZE]
         ranking = tuple(IntentScore(self._classes[i], float(probabilities[i])) for i in order)
         entities = tuple(self._entities.extract(cleaned))
