@@ -4,10 +4,10 @@
     .venv/bin/python bench/telegram_load.py --db postgres
 
 Phase 1 (burst): N users each send M messages as fast as the injector can → inbound updates/s handled.
-Phase 2 (steady): other users send at a fixed rate below capacity → update → reply queued p50/p99, measured
-twice: to the turn's `handled_at` (stamped in the turn's transaction just before its commit), and to the moment
-a separate reader connection, polling the outbox every few milliseconds, first sees the reply row (so the commit
-is included; the polling period is the resolution).
+Phase 2 (steady): other users send at a fixed rate below capacity → update → reply queued p50/p99 (split at the
+moment the bot read the update), measured twice: to the turn's `handled_at` (stamped in the turn's transaction
+just before its commit), and to the moment a separate reader connection, polling the outbox every few
+milliseconds, first sees the reply row (so the commit is included; the polling period is the resolution).
 Then the outbox drains at the configured global limit: outbound msgs/s, 429s received, update → reply
 received, lost and duplicated messages (every update handled once, every reply delivered once, in order).
 """
@@ -120,10 +120,16 @@ def main() -> int:
         watcher.stop()
         queued = queue_latencies(engine, server, set(steady_users))
         seen = watcher.latencies(engine, server, set(steady_users))
+        polled, turned = split_latencies(engine, server, set(steady_users))
         print(
             f"steady: {steady_total} updates at {args.steady_rate:.0f}/s → update→reply queued (handled_at) "
             f"p50 {percentile(queued, 0.5) * 1000:.1f} ms, p99 {percentile(queued, 0.99) * 1000:.1f} ms, "
             f"max {max(queued) * 1000:.1f} ms"
+        )
+        print(
+            f"steady: of which update→received by the bot p50 {percentile(polled, 0.5) * 1000:.1f} ms, "
+            f"p99 {percentile(polled, 0.99) * 1000:.1f} ms; received→handled p50 {percentile(turned, 0.5) * 1000:.1f}"
+            f" ms, p99 {percentile(turned, 0.99) * 1000:.1f} ms"
         )
         print(
             f"steady: update→reply row committed (seen by a reader every {args.poll_ms:g} ms, {len(seen)} updates) "
@@ -229,6 +235,23 @@ def queue_latencies(engine, server: FakeTelegram, users: set[int]) -> list[float
         if key and int(key.split(":")[0]) in users and key in handled:
             out.append(handled[key] - wall)
     return out
+
+
+def split_latencies(engine, server: FakeTelegram, users: set[int]) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    """Injected → received by the bot (getUpdates, parsing), and received → handled (storing, the turn)."""
+    times: dict[str, tuple[float, float]] = {}
+    with engine.connect() as conn:
+        for message_id, received, handled in conn.execute(
+            text("select message_id, received_at, handled_at from inbox")
+        ):
+            times[message_id] = (_ts(received), _ts(handled))
+    polled, turned = [], []
+    for wall, key in server.injected_wall.values():
+        if key and int(key.split(":")[0]) in users and key in times:
+            received, handled = times[key]
+            polled.append(received - wall)
+            turned.append(handled - received)
+    return polled, turned
 
 
 WATCH_WINDOW = 300

@@ -20,7 +20,7 @@ from services.events import Events
 from services.handoff import feature as handoff
 from services.knowledge.base import KnowledgeBase, default_knowledge
 from services.nlu.base import NluEngine
-from services.nlu.embedded import load_embedded
+from services.nlu.embedded import EmbeddedNlu, load_embedded
 from services.nlu.rasa import RasaNlu
 from services.outbox import OutboxDispatcher
 from services.registration import feature as registration
@@ -117,7 +117,13 @@ def build_app(
     for feature in FEATURES if features is None else features:
         feature(context)
     dialogue = DialogueService(
-        uow_factory_typed, nlu, router, clock, max_message_chars=settings.max_message_chars, events=events
+        uow_factory_typed,
+        nlu,
+        router,
+        clock,
+        max_message_chars=settings.max_message_chars,
+        events=events,
+        parse_under_lock=isinstance(nlu, EmbeddedNlu),  # local and quick: no need to read before the locks
     )
     outbox = OutboxDispatcher(uow_factory_typed, clock)
     return App(

@@ -29,6 +29,7 @@ from storage.models import (
 )
 
 # Rows a turn only adds are written with Core inserts: no identity map, no ids fetched back.
+INBOX_TABLE = cast(Table, InboxMessage.__table__)
 OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
 TURN_EVENTS_TABLE = cast(Table, TurnEvent.__table__)
 
@@ -217,13 +218,13 @@ class InboxRepository:
         ]
         dialect = self._s.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        # Parameters apart from the statement: it is compiled once and cached, whatever the batch's size.
         stmt = (
-            insert(InboxMessage)
-            .values(values)
+            insert(INBOX_TABLE)
             .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(InboxMessage.id, InboxMessage.channel, InboxMessage.message_id)
+            .returning(INBOX_TABLE.c.id, INBOX_TABLE.c.channel, INBOX_TABLE.c.message_id)
         )
-        created = {(channel, message_id): inbox_id for inbox_id, channel, message_id in self._s.execute(stmt)}
+        created = {(channel, message_id): inbox_id for inbox_id, channel, message_id in self._s.execute(stmt, values)}
         ids: list[int | None] = []
         for m in messages:
             ids.append(created.pop((m.channel, m.message_id), None))  # a repeat within the batch gets None

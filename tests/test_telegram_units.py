@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -84,6 +85,29 @@ def test_the_window_limiter_never_lets_more_than_the_limit_start() -> None:
         in_window = [s for s in starts if start - 1.0 < s <= start]
         assert len(in_window) <= 3
     assert starts[3] == pytest.approx(1.01)
+
+
+def test_a_paced_limiter_spreads_a_backlog_evenly_and_still_keeps_the_window() -> None:
+    now = [0.0]
+    limiter = WindowLimiter(10, 1.0, clock=lambda: now[0], paced=True)
+
+    async def scenario() -> list[float]:
+        starts = []
+        for _ in range(25):
+            while (wait := limiter.wait_time()) > 0:
+                now[0] += wait
+            await limiter.acquire()
+            starts.append(now[0])
+            now[0] += 0.001  # the request takes 1 ms
+            limiter.release()
+        return starts
+
+    starts = asyncio.run(scenario())
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
+    assert min(gaps) >= 0.1 - 1e-9, "no burst: one start every period / limit at the most"
+    for start in starts:
+        assert len([s for s in starts if start - 1.0 < s <= start]) <= 10
+    assert starts[-1] < 2.6, "and the backlog still goes at the full rate"
 
 
 def _update(data: dict) -> Update:  # type: ignore[type-arg]

@@ -29,6 +29,15 @@ SCRIPT = [
 _ids = itertools.count(1)
 
 
+@pytest.fixture(params=["read under the locks", "read before the locks"])
+def app(make_app: AppFactory, request: pytest.FixtureRequest) -> App:
+    """Both ways a batch reads its messages: under the people's locks (the embedded NLU) or before them (a
+    remote NLU, slow next to a turn)."""
+    app = make_app()
+    app.dialogue._parse_under_lock = request.param == "read under the locks"
+    return app
+
+
 def inbound(
     app: App, user: str, text: str = "", *, payload: str | None = None, message_id: str | None = None
 ) -> Inbound:

@@ -3,6 +3,10 @@
 A request counts from the moment it starts until `period` after it completed (an in-flight request
 always counts). Since the server sees each request somewhere between its start and its completion,
 no window of `period` at the server can then hold more than `limit` of them, whatever the network does.
+
+With `paced`, starts are also spread at least `period / limit` apart: a backlog then goes out evenly
+instead of as a burst of `limit` requests at the top of every period (each burst held the event loop
+and the database thread, and every message arriving meanwhile waited).
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from contextlib import asynccontextmanager
 
 
 class WindowLimiter:
-    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, period: float, clock: Callable[[], float] = time.monotonic, *, paced: bool = False
+    ) -> None:
         self.limit = limit
         self.period = period
         self._clock = clock
+        self._spacing = period / limit if paced else 0.0
+        self._last_start = -float("inf")
         self._done: deque[float] = deque()
         self._in_flight = 0
         self._blocked_until = 0.0
@@ -29,7 +37,7 @@ class WindowLimiter:
         now = self._clock()
         while self._done and self._done[0] <= now - self.period:
             self._done.popleft()
-        wait = max(0.0, self._blocked_until - now)
+        wait = max(0.0, self._blocked_until - now, self._last_start + self._spacing - now)
         if self._in_flight + len(self._done) < self.limit:
             return wait
         if self._in_flight >= self.limit or not self._done:
@@ -50,6 +58,7 @@ class WindowLimiter:
             while (wait := self.wait_time()) > 0:
                 await asyncio.sleep(wait)
             self._in_flight += 1
+            self._last_start = self._clock()
 
     def release(self) -> None:
         self._in_flight -= 1

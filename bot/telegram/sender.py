@@ -63,7 +63,7 @@ class TelegramSender:
         self._shorten = shorten
         self._settings = settings
         self._chats = ChatLimiters(settings.telegram_chat_rate)
-        self._global = WindowLimiter(settings.telegram_global_rate, 1.0)
+        self._global = WindowLimiter(settings.telegram_global_rate, 1.0, paced=True)
         self._wake = asyncio.Event()
         self._marks = SentMarks(lambda rows: self._call(self._queue.sent_many, rows))
         self._last_scan = 0.0

@@ -53,8 +53,10 @@ class DialogueService:
         sleep: Callable[[float], None] = time.sleep,
         retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
         events: Events | None = None,
+        parse_under_lock: bool = False,
     ) -> None:
         self._events = events or Events()
+        self._parse_under_lock = parse_under_lock
         self._uow_factory = uow_factory
         self._nlu = nlu
         self._router = router
@@ -144,58 +146,84 @@ class DialogueService:
 
         Group commit: the turns run one after the other exactly as they would in their own transactions
         (each person's row is locked, each turn sees what the earlier ones wrote), and commit together, so
-        every state change still lands with its outbox rows. The NLU reads the messages before the locks are
-        taken (it is pure). If a turn breaks, nothing of the batch is kept and its messages are handled one
-        by one, which sets the breaking one aside; if the database refuses the batch (busy, a deadlock), each
-        person is tried on their own. Returns how many messages were handled (or set aside).
+        every state change still lands with its outbox rows. A remote NLU reads the messages before the locks
+        are taken (it is pure, and slow next to a turn); the embedded one reads them under the locks, which
+        saves a transaction per batch. If a turn breaks, nothing of the batch is kept and its messages are
+        handled one by one, which sets the breaking one aside; if the database refuses the batch (busy, a
+        deadlock), each person is tried on their own. Returns how many messages were handled (or set aside).
         """
         handled = 0
         while True:
-            with self._uow_factory() as uow:
-                pending = uow.inbox.pending_of(person_ids, BATCH_MESSAGES)
-            if not pending:
+            pending = self._read_ahead(person_ids)
+            if pending == []:
                 return handled
-            handled += self._batch(pending)
-            if len(pending) < BATCH_MESSAGES:
+            done, read = self._batch(person_ids, pending)
+            handled += done
+            if read < BATCH_MESSAGES:
                 return handled
 
-    def _batch(self, pending: list[PendingInbound]) -> int:
-        parsed = {message.id: self._nlu.parse(text) for message in pending if (text := self._text(message.text))}
+    def _read_ahead(self, person_ids: Sequence[int]) -> list[PendingInbound] | None:
+        """The people's pending messages read before any lock, for a remote NLU; None when the turns read them."""
+        if self._parse_under_lock:
+            return None
+        with self._uow_factory() as uow:
+            return uow.inbox.pending_of(person_ids, BATCH_MESSAGES)
+
+    def _batch(self, person_ids: Sequence[int], pending: list[PendingInbound] | None) -> tuple[int, int]:
+        """(messages handled, messages read): fewer read than a batch holds means nobody has more waiting."""
+        parsed = None if pending is None else self._parse_all(pending)
         try:
-            return self._turns(pending, parsed)
+            return self._turns(person_ids, pending, parsed)
         except OperationalError:
-            if len({message.person_id for message in pending}) == 1:
+            if len(set(person_ids)) == 1:
                 raise  # nothing smaller to try: the messages stay pending for the next sweep
-            log.warning("batch refused by the database; people handled one by one", extra={"messages": len(pending)})
-            return sum(self.process_person(person_id) for person_id in dict.fromkeys(m.person_id for m in pending))
+            log.warning("batch refused by the database; people handled one by one", extra={"people": len(person_ids)})
+            return sum(self.process_person(person_id) for person_id in dict.fromkeys(person_ids)), 0
         except Exception as exc:
             log.warning(
                 "a turn of the batch failed; handling its messages one by one",
-                extra={"messages": len(pending), "error": type(exc).__name__},
+                extra={"people": len(person_ids), "error": type(exc).__name__},
             )
+            if pending is None:
+                return sum(self.process_person(person_id) for person_id in dict.fromkeys(person_ids)), 0
             for message in pending:
                 self.process(message.id)
-            return len(pending)
+            return len(pending), len(pending)
 
-    def _turns(self, pending: list[PendingInbound], parsed: dict[int, ParseResult]) -> int:
+    def _parse_all(self, pending: list[PendingInbound]) -> dict[int, ParseResult]:
+        return {message.id: self._nlu.parse(text) for message in pending if (text := self._text(message.text))}
+
+    def _turns(
+        self,
+        person_ids: Sequence[int],
+        pending: list[PendingInbound] | None,
+        parsed: dict[int, ParseResult] | None,
+    ) -> tuple[int, int]:
         with self._uow_factory() as uow:
-            people = uow.people.lock_many([message.person_id for message in pending])
-            live = uow.inbox.still_pending([message.id for message in pending])
-            todo = [message for message in pending if message.id in live]
+            if pending is None:
+                people = uow.people.lock_many(person_ids)
+                todo = uow.inbox.pending_of(person_ids, BATCH_MESSAGES)  # under the locks: nobody else has them
+                read = len(todo)
+                parsed = self._parse_all(todo)
+            else:
+                people = uow.people.lock_many([message.person_id for message in pending])
+                live = uow.inbox.still_pending([message.id for message in pending])
+                todo = [message for message in pending if message.id in live]
+                read = len(pending)
             if not todo:
-                return 0
+                return 0, read
             states = uow.states.get_or_create_many([message.person_id for message in todo], self._clock.now())
             seen: dict[int, datetime] = {}
             for message in todo:
                 person = people[message.person_id]
-                self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id), seen)
+                self._route(uow, person, states[person.id], message, message.id, (parsed or {}).get(message.id), seen)
             # The bookkeeping every turn does (last seen, turn count) is written once for the whole batch.
             uow.session.flush()
             uow.people.record_seen(seen)
             uow.states.record_turns([states[person_id] for person_id in seen])
             uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
             uow.commit()
-        return len(todo)
+        return len(todo), read
 
     def _text(self, raw: str | None) -> str:
         return clean(raw or "")[: self._max_chars]
