@@ -57,7 +57,7 @@ def main() -> int:
     parser.add_argument("--chat-rate", type=float, default=1.0)
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "bench"))
     parser.add_argument("--poll-ms", type=float, default=5.0, help="steady phase: how often the reader looks")
-    parser.add_argument("--workers", type=int, default=4, help="database threads of the bot (PostgreSQL)")
+    parser.add_argument("--workers", type=int, help="database threads of the bot (PostgreSQL; its default if unset)")
     args = parser.parse_args()
 
     data_dir = Path(args.data_dir)
@@ -76,10 +76,11 @@ def main() -> int:
             "HOTLINE_TELEGRAM_GLOBAL_RATE": str(args.global_rate),
             "HOTLINE_TELEGRAM_CHAT_RATE": str(args.chat_rate),
             "HOTLINE_TELEGRAM_POLL_TIMEOUT": "5",
-            "HOTLINE_TELEGRAM_WORKERS": str(args.workers),
             "PYTHONPATH": str(ROOT),
         }
     )
+    if args.workers is not None:
+        env["HOTLINE_TELEGRAM_WORKERS"] = str(args.workers)
     bot = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run"], env=env, cwd=tempfile.mkdtemp())
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:

@@ -81,12 +81,12 @@ class TelegramSender:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set() and self.fatal is None:
             self._wake.clear()
-            room = 2 * self._settings.telegram_global_rate - len(self._busy)  # enough to keep the limit busy
+            room = self._room()
             # Under load every finished delivery wakes the loop: look at the outbox at most once per gap.
             gap = self._last_scan + self._settings.telegram_outbox_min_gap_seconds - time.monotonic()
             if room > 0 and gap > 0 and self._busy:
                 await asyncio.sleep(gap)
-                room = 2 * self._settings.telegram_global_rate - len(self._busy)
+                room = self._room()
             self._last_scan = time.monotonic()
             try:
                 rows = await self._call(self._queue.due, CHANNEL, room, frozenset(self._busy)) if room > 0 else []
@@ -98,6 +98,15 @@ class TelegramSender:
                     self._busy[person_id] = asyncio.create_task(self._deliver_person(person_id, list(group)))
             await self._sleep(stop, bool(rows))
         await self.finish()
+
+    def _room(self) -> int:
+        """How many more rows to take: up to two seconds of sends at the global limit are kept under way, and
+        none are taken while more than one second's worth still waits (reading the backlog again then would
+        only cost the database a scan: nothing new could go out sooner)."""
+        rate = self._settings.telegram_global_rate
+        if len(self._busy) > rate:
+            return 0
+        return 2 * rate - len(self._busy)
 
     async def _sleep(self, stop: asyncio.Event, had_rows: bool) -> None:
         timeout = self._settings.telegram_outbox_poll_seconds
