@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.aftercare.feature import install as install_aftercare
 from services.clock import Clock, SystemClock
-from services.context import Feature, FeatureContext, Tick
+from services.context import Feature, FeatureContext, Tick, run_tick
 from services.dialogue.router import Router
 from services.dialogue.service import DialogueService
 from services.directory import feature as directory_feature
@@ -64,11 +64,11 @@ class App:
         return UnitOfWork(self.session_factory)
 
     def run_due(self) -> None:
-        """Handle messages left pending, then every feature's due work (reminders, timeouts)."""
+        """Handle messages left pending, then every feature's due work (reminders, timeouts), each on its own."""
         self.dialogue.process_pending()
         now = self.clock.now()
         for tick in self.ticks:
-            tick(now)
+            run_tick(tick, now)
 
     def close(self) -> None:
         if isinstance(self.nlu, RasaNlu):

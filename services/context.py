@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,19 @@ from services.settings import Settings
 from storage.uow import UnitOfWork
 
 Tick = Callable[[datetime], None]
+log = logging.getLogger(__name__)
+
+
+def run_tick(tick: Tick, now: datetime) -> None:
+    """One feature's due work: a failure is logged and the next wake-up tries again, and it never keeps the
+    other features' ticks from running."""
+    try:
+        tick(now)
+    except Exception:
+        log.exception(
+            "due work failed; the next wake-up retries it",
+            extra={"tick": getattr(tick, "__qualname__", type(tick).__name__)},
+        )
 
 
 @dataclass

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -73,6 +73,21 @@ def test_a_failing_wake_up_is_logged_and_the_next_one_still_comes(caplog: pytest
         assert app.done.wait(timeout=10)
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_a_failing_feature_tick_is_logged_and_the_others_still_run(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    ran: list[str] = []
+
+    def broken(now: datetime) -> None:
+        ran.append("broken")
+        raise RuntimeError("a bug in one feature")
+
+    app.ticks.insert(0, broken)
+    app.ticks.append(lambda now: ran.append("last"))
+    with caplog.at_level(logging.ERROR):
+        app.run_due()
+    assert ran == ["broken", "last"]
+    assert [r.getMessage() for r in caplog.records] == ["due work failed; the next wake-up retries it"]
 
 
 def test_the_scheduler_sends_a_due_checkin_without_anyone_writing(app: App) -> None:

@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from services.bootstrap import App
+from services.context import run_tick
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def start_scheduler(
                     kick(person_id)
                 now = app.clock.now()
                 for due in app.ticks:
-                    await loop.run_in_executor(db, due, now)
+                    await loop.run_in_executor(db, run_tick, due, now)
         except Exception:
             log.exception("due work failed; next tick tries again")
         after()

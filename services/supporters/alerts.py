@@ -116,12 +116,6 @@ class AlertTimer:
         self._uow_factory = uow_factory
 
     def __call__(self, now: datetime) -> None:
-        try:
-            self._tick(now)
-        except Exception:  # the next tick tries again; the other features' ticks still run
-            log.exception("supporter alert tick failed")
-
-    def _tick(self, now: datetime) -> None:
         settings = self._sp.settings
         with self._uow_factory() as uow, uow.session.no_autoflush:
             repo = SupporterRepository(uow.session)

@@ -88,12 +88,6 @@ class SummaryTimer:
         self._uow_factory = uow_factory
 
     def __call__(self, now: datetime) -> None:
-        try:
-            self._tick(now)
-        except Exception:  # the next tick tries again; the other features' ticks still run
-            log.exception("supporter summary tick failed")
-
-    def _tick(self, now: datetime) -> None:
         moment = summary_moment(self._sp, now)
         if moment is None:
             return
