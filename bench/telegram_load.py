@@ -203,16 +203,7 @@ def wait_sent(engine, timeout: float) -> None:  # type: ignore[no-untyped-def]
 
 def last_handled(engine) -> float:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        latest = conn.execute(text("select max(handled_at) from inbox")).scalar()
-    if isinstance(latest, str):
-        from datetime import datetime
-
-        latest = datetime.fromisoformat(latest)
-    if latest.tzinfo is None:
-        from datetime import UTC
-
-        latest = latest.replace(tzinfo=UTC)
-    return float(latest.timestamp())
+        return _ts(conn.execute(text("select max(handled_at) from inbox")).scalar())
 
 
 def _ts(value) -> float:  # type: ignore[no-untyped-def]
@@ -227,15 +218,8 @@ def _ts(value) -> float:  # type: ignore[no-untyped-def]
 
 def queue_latencies(engine, server: FakeTelegram, users: set[int]) -> list[float]:  # type: ignore[no-untyped-def]
     """Injected → handled (the turn's commit, which is when its replies are in the outbox)."""
-    handled: dict[str, float] = {}
-    with engine.connect() as conn:
-        for message_id, at in conn.execute(text("select message_id, handled_at from inbox")):
-            handled[message_id] = _ts(at)
-    out = []
-    for wall, key in server.injected_wall.values():
-        if key and int(key.split(":")[0]) in users and key in handled:
-            out.append(handled[key] - wall)
-    return out
+    polled, turned = split_latencies(engine, server, users)
+    return [read + handled for read, handled in zip(polled, turned, strict=True)]
 
 
 def split_latencies(engine, server: FakeTelegram, users: set[int]) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]

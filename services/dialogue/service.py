@@ -171,7 +171,7 @@ class DialogueService:
 
     def _batch(self, person_ids: Sequence[int], pending: list[PendingInbound] | None) -> tuple[int, int]:
         """(messages handled, messages read): fewer read than a batch holds means nobody has more waiting."""
-        parsed = None if pending is None else self._parse_all(pending)
+        parsed = {} if pending is None else self._parse_all(pending)  # under the locks, the turns parse
         try:
             return self._turns(person_ids, pending, parsed)
         except OperationalError:
@@ -197,7 +197,7 @@ class DialogueService:
         self,
         person_ids: Sequence[int],
         pending: list[PendingInbound] | None,
-        parsed: dict[int, ParseResult] | None,
+        parsed: dict[int, ParseResult],
     ) -> tuple[int, int]:
         with self._uow_factory() as uow:
             if pending is None:
@@ -216,7 +216,7 @@ class DialogueService:
             seen: dict[int, datetime] = {}
             for message in todo:
                 person = people[message.person_id]
-                self._route(uow, person, states[person.id], message, message.id, (parsed or {}).get(message.id), seen)
+                self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id), seen)
             # The bookkeeping every turn does (last seen, turn count) is written once for the whole batch.
             uow.session.flush()
             uow.people.record_seen(seen)
