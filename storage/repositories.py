@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.absence import AbsenceProbe, presence_columns, remember_absences, trusted_probes
 from storage.crypto import active_cipher
 from storage.models import (
     AuditLog,
@@ -28,10 +29,8 @@ from storage.models import (
     TurnEvent,
 )
 
-# Rows a turn only adds are written with Core inserts: no identity map, no ids fetched back.
+# Stored messages are written with Core inserts: no identity map, and the insert is compiled once.
 INBOX_TABLE = cast(Table, InboxMessage.__table__)
-OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
-TURN_EVENTS_TABLE = cast(Table, TurnEvent.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +108,6 @@ class PeopleRepository:
         )
         return {str(digest): int(person_id) for digest, person_id in rows}
 
-    def record_seen(self, seen: dict[int, datetime]) -> None:
-        """Write the last-seen times of many people in one statement."""
-        if seen:
-            self._s.execute(update(Person), [{"id": k, "last_seen_at": v} for k, v in seen.items()])
-
     def lock(self, person_id: int) -> Person:
         """Load a person for update: their turns are handled one at a time."""
         return self._s.scalars(select(Person).where(Person.id == person_id).with_for_update()).one()
@@ -122,7 +116,9 @@ class PeopleRepository:
         """Lock several people at once, in id order (two workers locking overlapping sets never deadlock here).
 
         `FOR NO KEY UPDATE` on PostgreSQL: it serialises the person's turns like `FOR UPDATE`, but lets another
-        transaction insert rows that only refer to the person (an outbox row for them) without waiting.
+        transaction insert rows that only refer to the person (an outbox row for them) without waiting. Read
+        anything else about them in a later statement: one that had to wait for a lock sees the newest person
+        rows, but any other table as it was when the statement began.
         """
         stmt = (
             select(Person)
@@ -148,25 +144,28 @@ class StateRepository:
             self._s.flush()
         return state
 
-    def record_turns(self, states: Sequence[DialogueState]) -> None:
-        """Write the turn counts and times of many states in one statement (after the session's own flush)."""
-        if states:
-            self._s.execute(
-                update(DialogueState),
-                [{"person_id": s.person_id, "turns": s.turns, "updated_at": s.updated_at} for s in states],
-            )
-
-    def get_or_create_many(self, person_ids: Sequence[int], now: datetime) -> dict[int, DialogueState]:
-        """The states of several people in one query; missing ones are added (written with the next flush)."""
+    def for_turns(
+        self, person_ids: Sequence[int], probes: Sequence[AbsenceProbe], now: datetime
+    ) -> dict[int, DialogueState]:
+        """The dialogue states of a batch's (locked) people, and in the same query what the probes know about
+        them (storage/absence.py); missing states are added (written with the next flush)."""
         ids = sorted(set(person_ids))
-        states = {
-            s.person_id: s for s in self._s.scalars(select(DialogueState).where(DialogueState.person_id.in_(ids)))
-        }
-        for person_id in ids:
-            if person_id not in states:
+        trusted = trusted_probes(self._s, probes)
+        stmt = (
+            select(Person.id, DialogueState, *presence_columns(trusted))
+            .outerjoin(DialogueState, DialogueState.person_id == Person.id)
+            .where(Person.id.in_(ids))
+        )
+        states: dict[int, DialogueState] = {}
+        present: dict[int, Sequence[bool]] = {}
+        for person_id, found, *flags in self._s.execute(stmt):
+            present[person_id] = flags
+            state = cast(DialogueState | None, found)  # an outer join: None for a person's first turn
+            if state is None:
                 state = DialogueState(person_id=person_id, data="{}", misses=0, turns=0, updated_at=now)
                 self._s.add(state)
-                states[person_id] = state
+            states[person_id] = state
+        remember_absences(self._s, trusted, present)
         return states
 
 
@@ -295,27 +294,6 @@ class OutboxRepository:
         self._s.flush()
         return row.id
 
-    def insert_many(self, rows: Sequence[tuple[int, str, str, Sequence[dict[str, str]]]], now: datetime) -> None:
-        """Write (person_id, channel, text, buttons) rows at once, outside the session's unit of work (no ids
-        come back). The caller flushes first when rows queued through the session must come before these."""
-        self._s.execute(
-            insert(OUTBOX_TABLE),
-            [
-                {
-                    "person_id": person_id,
-                    "channel": channel,
-                    "text": text,
-                    "buttons": json.dumps(list(buttons), ensure_ascii=False),
-                    "status": OutboxStatus.PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                    "next_attempt_at": now,
-                    "parts_sent": 0,
-                }
-                for person_id, channel, text, buttons in rows
-            ],
-        )
-
     def queue(
         self, person_id: int, channel: str, text: str, buttons: Sequence[dict[str, str]], now: datetime
     ) -> OutboxMessage:
@@ -421,13 +399,6 @@ class TurnRepository:
 
     def add(self, event: TurnEvent) -> None:
         self._s.add(event)
-
-    def insert(self, *, person_id: int, intent: str, confidence: int, entities: str, at: datetime) -> None:
-        """Write a turn's reading at once, outside the session's unit of work."""
-        self._s.execute(
-            insert(TURN_EVENTS_TABLE),
-            [{"person_id": person_id, "intent": intent, "confidence": confidence, "entities": entities, "at": at}],
-        )
 
 
 class AuditRepository:

@@ -16,7 +16,8 @@ def _queue(app: App, rows: list[tuple[str, str]]) -> dict[str, int]:
     now = app.clock.now()
     with app.uow() as uow:
         people = uow.people.get_or_create_many("telegram", [chat for chat, _ in rows], now)
-        uow.outbox.insert_many([(people[chat], "telegram", text, ()) for chat, text in rows], now)
+        for chat, text in rows:
+            uow.outbox.queue(people[chat], "telegram", text, (), now)
         uow.commit()
     return people
 

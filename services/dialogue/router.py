@@ -31,6 +31,7 @@ from services.knowledge.base import KnowledgeBase
 from services.nlu.base import OUT_OF_SCOPE
 from services.nlu.text import fold
 from services.types import Button, MessageKind
+from storage.absence import AbsenceProbe
 
 COUNSELLOR_COMMANDS = frozenset({"on", "off", "accept", "close", "transfer", "note", "enrol"})
 MISSES_BEFORE_COUNSELLOR = 2
@@ -54,6 +55,7 @@ class Router:
         self._payloads: dict[str, Handler] = {}
         self._patterns: list[tuple[re.Pattern[str], Handler]] = []
         self._menu_entries: list[Button] = []
+        self._absence_probes: list[AbsenceProbe] = []
 
     # --- extension points (features install themselves through these) --------------------------
     def register_flow(self, flow: Flow) -> None:
@@ -84,6 +86,16 @@ class Router:
     def register_menu_entry(self, button: Button) -> None:
         """An extra button at the end of the topics screen of the main menu (e.g. "Send feedback")."""
         self._menu_entries.append(button)
+
+    def register_absence_probe(self, probe: AbsenceProbe) -> None:
+        """A per-turn look-up whose answer is almost always "no row" (is this person a counsellor?): a batch of
+        turns reads it once for all its people, and the look-up answers from that (see storage/absence.py)."""
+        if probe not in self._absence_probes:
+            self._absence_probes.append(probe)
+
+    @property
+    def absence_probes(self) -> tuple[AbsenceProbe, ...]:
+        return tuple(self._absence_probes)
 
     @property
     def crisis(self) -> CrisisResponder:

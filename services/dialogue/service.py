@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from services.clock import Clock
 from services.dialogue.router import Router
@@ -22,7 +21,7 @@ from services.messaging import send_message
 from services.nlu.base import NluEngine, ParseResult
 from services.nlu.text import clean
 from services.types import Inbound, MessageKind, Outbound
-from storage.models import DialogueState, InboxMessage, InboxStatus, Person
+from storage.models import DialogueState, InboxMessage, InboxStatus, Person, TurnEvent
 from storage.repositories import PendingInbound
 from storage.uow import UnitOfWork
 
@@ -212,15 +211,12 @@ class DialogueService:
                 read = len(pending)
             if not todo:
                 return 0, read
-            states = uow.states.get_or_create_many([message.person_id for message in todo], self._clock.now())
-            seen: dict[int, datetime] = {}
+            states = uow.states.for_turns([m.person_id for m in todo], self._router.absence_probes, self._clock.now())
+            # A turn that asks the database nothing costs no statement: what it changed and queued (state,
+            # replies, turn event) is written with the whole batch's by the flush before the inbox marks.
             for message in todo:
                 person = people[message.person_id]
-                self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id), seen)
-            # The bookkeeping every turn does (last seen, turn count) is written once for the whole batch.
-            uow.session.flush()
-            uow.people.record_seen(seen)
-            uow.states.record_turns([states[person_id] for person_id in seen])
+                self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id))
             uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
             uow.commit()
         return len(todo), read
@@ -271,19 +267,10 @@ class DialogueService:
         message: InboxMessage | PendingInbound,
         inbox_id: int,
         parsed: ParseResult | None,
-        seen: dict[int, datetime] | None = None,
     ) -> None:
-        """Route one message of a locked person and write its replies (the caller commits).
-
-        With `seen`, the person's last-seen time and the state's turn count are kept out of the session's
-        changes (nothing reads them during turns) and left for the caller to write for the whole batch.
-        """
+        """Route one message of a locked person and write its replies (the caller commits)."""
         now = self._clock.now()
-        if seen is None:
-            person.last_seen_at = now
-        else:
-            set_committed_value(person, "last_seen_at", now)
-            seen[person.id] = now
+        person.last_seen_at = now
         text = clean(message.text or "")
         truncated = len(text) > self._max_chars
         text = text[: self._max_chars]
@@ -301,19 +288,17 @@ class DialogueService:
         )
         self._router.route(turn)
         turn.save()
-        if seen is None:
-            state.turns += 1
-        else:
-            set_committed_value(state, "turns", state.turns + 1)
-            set_committed_value(state, "updated_at", state.updated_at)
+        state.turns += 1
         reading = turn.parsed_if_any
         if reading is not None:
-            uow.turns.insert(
-                person_id=person.id,
-                intent=reading.intent.name,
-                confidence=round(reading.intent.confidence * 1000),
-                entities=json.dumps(turn.entities(), ensure_ascii=False),
-                at=now,
+            uow.turns.add(
+                TurnEvent(
+                    person_id=person.id,
+                    intent=reading.intent.name,
+                    confidence=round(reading.intent.confidence * 1000),
+                    entities=json.dumps(turn.entities(), ensure_ascii=False),
+                    at=now,
+                )
             )
         write_replies(uow, person, turn.replies, now)
         log.info(
@@ -341,16 +326,12 @@ class DialogueService:
 
 def write_replies(uow: UnitOfWork, sender: Person, replies: list[Reply], now: datetime) -> None:
     """Put replies in the outbox, each on the channel of the person it goes to, after whatever the turn's
-    handlers queued already (one insert for the turn's replies)."""
-    if not replies:
-        return
-    uow.session.flush()
-    rows = []
+    handlers queued already. Nothing is written yet: the session writes a batch's rows in one insert, in the
+    order they were queued, when it flushes (before the next query, or at the end of the batch)."""
     for reply in replies:
         person = sender if reply.person_id is None else uow.people.get(reply.person_id)
         buttons = [{"label": b.label, "payload": b.payload} for b in reply.buttons]
-        rows.append((person.id, person.channel, reply.text.strip(), buttons))
-    uow.outbox.insert_many(rows, now)
+        uow.outbox.queue(person.id, person.channel, reply.text.strip(), buttons, now)
 
 
 def _preparsed(text: str, parsed: ParseResult, nlu: NluEngine) -> Callable[[str], ParseResult]:

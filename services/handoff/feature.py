@@ -15,6 +15,7 @@ from services.handoff.gate import Gate
 from services.handoff.notify import notify_waiting
 from services.handoff.person import PersonSide
 from services.handoff.relay import RelayFlow
+from services.handoff.repository import ACTIVE_CONVERSATION, COUNSELLOR_ACCOUNT
 from services.handoff.settings import HandoffSettings
 from services.handoff.timeouts import Timeouts
 from services.privacy.erasure import ERASERS
@@ -53,6 +54,8 @@ def install(ctx: FeatureContext) -> None:
     ctx.router.register_flow(relay)
     ctx.router.register_flow(callback)
     ctx.router.register_interceptor(Gate(h, Desk(h), person))
+    ctx.router.register_absence_probe(COUNSELLOR_ACCOUNT)
+    ctx.router.register_absence_probe(ACTIVE_CONVERSATION)
     ctx.router.register_command("counsellor", person.counsellor_command)
     ctx.router.register_command("callback", callback.start)
     ctx.router.register_payload("handoff:", person.button)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.absence import AbsenceProbe
 from storage.crypto import active_cipher
 from storage.handoff_models import (
     Counsellor,
@@ -25,6 +26,12 @@ from storage.handoff_models import (
 )
 from storage.models import HandoffRequest, HandoffStatus, Person, TurnEvent
 from storage.repositories import QUEUE_ORDER
+
+# Read once per batch of turns: most people who write are neither counsellors nor in a conversation.
+COUNSELLOR_ACCOUNT = AbsenceProbe("counsellor_account", Counsellor)
+ACTIVE_CONVERSATION = AbsenceProbe(
+    "active_conversation", HandoffRequest, (HandoffRequest.status == HandoffStatus.ACTIVE,)
+)
 
 
 class CounsellorRepository:
@@ -49,6 +56,8 @@ class CounsellorRepository:
         return self._s.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
     def by_person(self, person_id: int) -> Counsellor | None:
+        if COUNSELLOR_ACCOUNT.knows_absent(self._s, person_id):
+            return None
         return self._s.scalars(select(Counsellor).where(Counsellor.person_id == person_id)).one_or_none()
 
     def find(self, channel: str, external_id: str) -> Counsellor | None:
@@ -165,6 +174,8 @@ class QueueRepository:
         return list(self._s.scalars(stmt.order_by(HandoffRequest.id)))
 
     def active_for_person(self, person_id: int) -> HandoffRequest | None:
+        if ACTIVE_CONVERSATION.knows_absent(self._s, person_id):
+            return None
         stmt = select(HandoffRequest).where(
             HandoffRequest.person_id == person_id, HandoffRequest.status == HandoffStatus.ACTIVE
         )

@@ -14,6 +14,7 @@ from services.supporters.alerts import AlertTimer, on_escalated
 from services.supporters.assignments import erase
 from services.supporters.core import Supporters
 from services.supporters.desk import SupporterDesk
+from services.supporters.repository import SUPPORTER_ACCOUNT
 from services.supporters.settings import SupporterSettings
 from services.supporters.staff import assign_command, scenario_assign, scenario_setup
 from services.supporters.summary import SummaryTimer
@@ -26,6 +27,7 @@ def install(ctx: FeatureContext) -> None:
     """Needs the handoff and after-care features installed before it."""
     sp = Supporters(SupporterSettings(), ctx.events, ctx.extensions)
     ctx.router.register_interceptor(SupporterDesk(sp))
+    ctx.router.register_absence_probe(SUPPORTER_ACCOUNT)
     ctx.router.register_command("supporter", person.command)
     ctx.router.register_payload(texts.PERSON_PREFIX, person.button)
     ctx.router.register_pattern(person.STOP_PATTERN, person.stop)

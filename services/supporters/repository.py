@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.absence import AbsenceProbe
 from storage.aftercare_models import AftercareCheckin, AftercareEnrolment, AftercareEvent, CheckinStatus
 from storage.crypto import active_cipher
 from storage.models import Person
@@ -19,6 +20,8 @@ from storage.supporter_models import (
     SupporterAssignment,
     SupporterInvite,
 )
+
+SUPPORTER_ACCOUNT = AbsenceProbe("supporter_account", Supporter)  # read once per batch of turns
 
 
 @dataclass(slots=True)
@@ -54,6 +57,8 @@ class SupporterRepository:
         ).one_or_none()
 
     def by_person(self, person_id: int) -> Supporter | None:
+        if SUPPORTER_ACCOUNT.knows_absent(self._s, person_id):
+            return None
         return self._s.scalars(select(Supporter).where(Supporter.person_id == person_id)).one_or_none()
 
     def all(self) -> list[Supporter]:
