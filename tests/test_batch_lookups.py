@@ -3,7 +3,6 @@ batch of turns, yet a turn still sees what the earlier turns of its batch change
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from datetime import timedelta
@@ -16,33 +15,18 @@ from services.bootstrap import App
 from services.handoff.accounts import create_invite as counsellor_invite
 from services.handoff.repository import ACTIVE_CONVERSATION, COUNSELLOR_ACCOUNT
 from services.supporters.accounts import create_invite as supporter_invite
-from services.types import Inbound, MessageKind, Outbound
 from storage.absence import AbsenceProbe
 from storage.handoff_models import Counsellor
 from storage.models import DialogueState, HandoffRequest, HandoffStatus
 from storage.uow import UnitOfWork
+from tests.batch_support import READING_WAYS, app_reading, delivered, inbound
 from tests.conftest import START, AppFactory
 from tests.handoff_support import Party
 
-_ids = itertools.count(1)
 
-
-@pytest.fixture(params=["read under the locks", "read before the locks"])
+@pytest.fixture(params=READING_WAYS)
 def app(make_app: AppFactory, request: pytest.FixtureRequest) -> App:
-    app = make_app()
-    app.dialogue._parse_under_lock = request.param == "read under the locks"
-    return app
-
-
-def inbound(app: App, user: str, text: str = "", payload: str | None = None) -> Inbound:
-    kind = MessageKind.BUTTON if payload is not None else MessageKind.TEXT
-    return Inbound("test", user, f"L{next(_ids)}", app.clock.now(), text=text, payload=payload, kind=kind)
-
-
-def delivered(app: App) -> list[Outbound]:
-    out: list[Outbound] = []
-    app.outbox.drain("test", out.append, limit=10_000)
-    return out
+    return app_reading(make_app, request.param)
 
 
 def one_by_one(app: App, user: str, texts: list[str]) -> list[str]:

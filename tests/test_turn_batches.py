@@ -3,7 +3,6 @@ people handled in one transaction with the same results, order and guarantees as
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -14,8 +13,9 @@ from services.bootstrap import App
 from services.clock import FakeClock
 from services.dialogue.service import DialogueService
 from services.dialogue.turn import Turn
-from services.types import Inbound, MessageKind, Outbound
+from services.types import Outbound
 from storage.models import DialogueState, InboxMessage, InboxStatus, Person, TurnEvent
+from tests.batch_support import READING_WAYS, app_reading, delivered, inbound
 from tests.conftest import START, AppFactory
 
 SCRIPT = [
@@ -26,29 +26,11 @@ SCRIPT = [
     "dau hieu nhan biet",
     "cam on",
 ]
-_ids = itertools.count(1)
 
 
-@pytest.fixture(params=["read under the locks", "read before the locks"])
+@pytest.fixture(params=READING_WAYS)
 def app(make_app: AppFactory, request: pytest.FixtureRequest) -> App:
-    """Both ways a batch reads its messages: under the people's locks (the embedded NLU) or before them (a
-    remote NLU, slow next to a turn)."""
-    app = make_app()
-    app.dialogue._parse_under_lock = request.param == "read under the locks"
-    return app
-
-
-def inbound(
-    app: App, user: str, text: str = "", *, payload: str | None = None, message_id: str | None = None
-) -> Inbound:
-    kind = MessageKind.BUTTON if payload is not None else MessageKind.TEXT
-    return Inbound("test", user, message_id or f"b{next(_ids)}", app.clock.now(), text=text, payload=payload, kind=kind)
-
-
-def delivered(app: App) -> list[Outbound]:
-    out: list[Outbound] = []
-    app.outbox.drain("test", out.append, limit=10_000)
-    return out
+    return app_reading(make_app, request.param)
 
 
 def by_user(messages: list[Outbound]) -> dict[str, list[str]]:

@@ -90,8 +90,7 @@ class Router:
     def register_absence_probe(self, probe: AbsenceProbe) -> None:
         """A per-turn look-up whose answer is almost always "no row" (is this person a counsellor?): a batch of
         turns reads it once for all its people, and the look-up answers from that (see storage/absence.py)."""
-        if probe not in self._absence_probes:
-            self._absence_probes.append(probe)
+        self._absence_probes.append(probe)
 
     @property
     def absence_probes(self) -> tuple[AbsenceProbe, ...]:
