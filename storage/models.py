@@ -90,7 +90,7 @@ class Person(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     consent_declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())  # to the minute (it moves in steps)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TypeVar, cast
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +31,8 @@ from storage.models import (
 
 # Stored messages are written with Core inserts: no identity map, and the insert is compiled once.
 INBOX_TABLE = cast(Table, InboxMessage.__table__)
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +75,19 @@ class PeopleRepository:
 
     def get_or_create_many(self, channel: str, external_ids: Sequence[str], now: datetime) -> dict[str, int]:
         """Person ids for many channel ids at once (one query, one batched insert for the new ones)."""
+        return self._found_or_created(channel, external_ids, now, self._ids_by_digest)
+
+    def lock_or_create_many(self, channel: str, external_ids: Sequence[str], now: datetime) -> dict[str, Person]:
+        """`get_or_create_many` that also loads and locks the people as `lock_many` does (in id order): a
+        transaction which goes on to their turns then needs no statement of its own to lock them."""
+        return self._found_or_created(channel, external_ids, now, self._locked_by_digest)
+
+    def _found_or_created(
+        self, channel: str, external_ids: Sequence[str], now: datetime, find: Callable[[str, list[str]], dict[str, V]]
+    ) -> dict[str, V]:
         cipher = active_cipher()
         digests = {external_id: cipher.blind_index(external_id) for external_id in dict.fromkeys(external_ids)}
-        found = self._ids_by_digest(channel, list(digests.values()))
+        found = find(channel, list(digests.values()))
         missing = [external_id for external_id, digest in digests.items() if digest not in found]
         if missing:
             dialect = self._s.get_bind().dialect.name
@@ -97,7 +109,7 @@ class PeopleRepository:
             self._s.execute(
                 insert(Person).on_conflict_do_nothing(index_elements=["channel", "external_id_hash"]), values
             )
-            found.update(self._ids_by_digest(channel, [digests[external_id] for external_id in missing]))
+            found.update(find(channel, [digests[external_id] for external_id in missing]))
         return {external_id: found[digest] for external_id, digest in digests.items()}
 
     def _ids_by_digest(self, channel: str, digests: list[str]) -> dict[str, int]:
@@ -107,6 +119,15 @@ class PeopleRepository:
             )
         )
         return {str(digest): int(person_id) for digest, person_id in rows}
+
+    def _locked_by_digest(self, channel: str, digests: list[str]) -> dict[str, Person]:
+        stmt = (
+            select(Person)
+            .where(Person.channel == channel, Person.external_id_hash.in_(digests))
+            .order_by(Person.id)
+            .with_for_update(key_share=True)
+        )
+        return {person.external_id_hash: person for person in self._s.scalars(stmt)}
 
     def lock(self, person_id: int) -> Person:
         """Load a person for update: their turns are handled one at a time."""

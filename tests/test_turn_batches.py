@@ -162,3 +162,18 @@ def test_batch_bookkeeping_is_written(make_app: AppFactory) -> None:
         assert person.last_seen_at == START + timedelta(minutes=5)
         assert state.turns == 1 and state.updated_at == START + timedelta(minutes=5)
         assert handled_at == START + timedelta(minutes=5)
+
+
+def test_last_seen_moves_in_steps_of_a_minute(make_app: AppFactory) -> None:
+    clock = FakeClock(START)
+    app = make_app(clock=clock)
+
+    def last_seen_after(text: str, wait: timedelta) -> object:
+        clock.advance(wait)
+        app.dialogue.handle(inbound(app, "u1", text))
+        with app.uow() as uow:
+            return uow.session.scalars(select(Person.last_seen_at)).one()
+
+    assert last_seen_after("/start", timedelta(0)) == START
+    assert last_seen_after("dong y", timedelta(seconds=40)) == START, "within the minute: not written"
+    assert last_seen_after("cam on", timedelta(seconds=30)) == START + timedelta(seconds=70)

@@ -18,6 +18,7 @@ from services.types import Inbound
 from storage.button_payloads import KEY_PREFIX, resolve
 
 log = logging.getLogger(__name__)
+HANDLE_ON_RECEIPT_MAX = 8  # a quiet moment's few updates: their turns run in the storing transaction
 
 
 class Receiver:
@@ -53,9 +54,16 @@ class Receiver:
                 self._sender.refuse_group(item.chat_id, self._bot_username())
         if not incoming:
             return
+        # With nobody's turns under way, a few updates are handled as they are stored: that saves a transaction
+        # and a trip through the queues per message, which is most of a lone message's cost. A busy bot only
+        # stores, and its queues group the turns of many people.
+        store = (
+            self._store_and_handle if self._queues.busy == 0 and len(incoming) <= HANDLE_ON_RECEIPT_MAX else self._store
+        )
         loop = asyncio.get_running_loop()
-        stored = await loop.run_in_executor(self._executor, self._store, [item.inbound for item in incoming])
+        stored = await loop.run_in_executor(self._executor, store, [item.inbound for item in incoming])
         self.received += len(incoming)
+        replies = False
         for item, result in zip(incoming, stored, strict=True):
             if item.callback_id is not None:
                 self._sender.press_handled(
@@ -63,12 +71,19 @@ class Receiver:
                 )
             if result is None:
                 log.info("duplicate update dropped", extra={"channel": item.inbound.channel})
+            elif result.handled:
+                replies = True
             else:
                 self._queues.kick(result.person_id)
+        if replies:
+            self._sender.notify()
 
     def _store(self, inbounds: list[Inbound]) -> list[Stored | None]:
         """The whole batch in one transaction: all stored, or none (then nothing is acknowledged)."""
         return self._app.dialogue.receive_many([self._expand(inbound) for inbound in inbounds])
+
+    def _store_and_handle(self, inbounds: list[Inbound]) -> list[Stored | None]:
+        return self._app.dialogue.receive_and_handle([self._expand(inbound) for inbound in inbounds])
 
     def _expand(self, inbound: Inbound) -> Inbound:
         """A long payload travels as a short key; the core sees the payload (an unknown key stays stale)."""

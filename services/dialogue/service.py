@@ -6,8 +6,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_DELAYS_S = (0.2, 0.5, 1.0)
+LAST_SEEN_STEP = timedelta(minutes=1)  # a person's last_seen_at moves in steps: no row update per message
 BATCH_MESSAGES = 64  # most messages in one group transaction: it holds the database thread (marks, stores wait)
 
 
@@ -36,6 +37,7 @@ BATCH_MESSAGES = 64  # most messages in one group transaction: it holds the data
 class Stored:
     inbox_id: int
     person_id: int
+    handled: bool = False  # its turn ran (and committed) with the store: nobody needs to kick its person
 
 
 class DialogueService:
@@ -93,31 +95,74 @@ class DialogueService:
         if not inbounds:
             return []
         with self._uow_factory() as uow:
-            now = self._clock.now()
-            people: dict[str, dict[str, int]] = {}
-            for channel in dict.fromkeys(inbound.channel for inbound in inbounds):
-                users = [inbound.user_id for inbound in inbounds if inbound.channel == channel]
-                people[channel] = uow.people.get_or_create_many(channel, users, now)
-            person_ids = [people[inbound.channel][inbound.user_id] for inbound in inbounds]
-            inbox_ids = uow.inbox.add_many(
-                [
-                    InboxMessage(
-                        channel=inbound.channel,
-                        message_id=inbound.message_id,
-                        person_id=person_id,
-                        kind=inbound.kind.value,
-                        text=inbound.text,
-                        payload=inbound.payload,
-                        received_at=inbound.received_at,
-                    )
-                    for inbound, person_id in zip(inbounds, person_ids, strict=True)
-                ]
-            )
+            stored, _locked = self._store(uow, inbounds)
             uow.commit()
-        return [
+        return stored
+
+    def receive_and_handle(self, inbounds: Sequence[Inbound]) -> list[Stored | None]:
+        """Store messages and run their people's turns in the same transaction: for a quiet moment, when nobody
+        else is handling these people (one commit and one transaction's round trips fewer than storing, then
+        handling). Like `receive_many`, it returns once the messages are committed, so the caller may then
+        acknowledge them; each `Stored` says whether its turn ran. If a turn breaks or the database refuses
+        the turns, nothing of it is kept and the messages are stored alone, their turns left to `process_people`
+        (which sets a breaking message aside). A remote NLU is not called under the locks: then this only stores.
+        """
+        if not inbounds:
+            return []
+        if not self._parse_under_lock:
+            return self.receive_many(inbounds)
+        try:
+            with self._uow_factory() as uow:
+                # One channel (the usual case): the people are locked as they are looked up. With several, the
+                # turns lock them all at once, in id order, so that two such transactions cannot deadlock.
+                lock = len({inbound.channel for inbound in inbounds}) == 1
+                stored, locked = self._store(uow, inbounds, lock=lock)
+                people = [result.person_id for result in stored if result is not None]
+                read = self._turns_in(uow, people, None, {}, locked=locked if lock else None)[1] if people else 0
+                uow.commit()
+        except Exception as exc:
+            log.warning("turns on receipt failed; messages stored alone", extra={"error": type(exc).__name__})
+            return self.receive_many(inbounds)
+        if read >= BATCH_MESSAGES:
+            return stored  # a long backlog: the queues take these people again until nothing is left
+        return [None if result is None else replace(result, handled=True) for result in stored]
+
+    def _store(
+        self, uow: UnitOfWork, inbounds: Sequence[Inbound], *, lock: bool = False
+    ) -> tuple[list[Stored | None], dict[int, Person]]:
+        """The messages stored, and with `lock` their senders, locked (loaded rows: keep them referenced, the
+        session holds them only weakly)."""
+        now = self._clock.now()
+        people: dict[str, dict[str, int]] = {}
+        locked: dict[int, Person] = {}
+        for channel in dict.fromkeys(inbound.channel for inbound in inbounds):
+            users = [inbound.user_id for inbound in inbounds if inbound.channel == channel]
+            if lock:
+                found = uow.people.lock_or_create_many(channel, users, now)
+                locked.update((person.id, person) for person in found.values())
+                people[channel] = {user: person.id for user, person in found.items()}
+            else:
+                people[channel] = uow.people.get_or_create_many(channel, users, now)
+        person_ids = [people[inbound.channel][inbound.user_id] for inbound in inbounds]
+        inbox_ids = uow.inbox.add_many(
+            [
+                InboxMessage(
+                    channel=inbound.channel,
+                    message_id=inbound.message_id,
+                    person_id=person_id,
+                    kind=inbound.kind.value,
+                    text=inbound.text,
+                    payload=inbound.payload,
+                    received_at=inbound.received_at,
+                )
+                for inbound, person_id in zip(inbounds, person_ids, strict=True)
+            ]
+        )
+        stored = [
             Stored(inbox_id, person_id) if inbox_id is not None else None
             for inbox_id, person_id in zip(inbox_ids, person_ids, strict=True)
         ]
+        return stored, locked
 
     def process_person(self, person_id: int) -> int:
         """Handle every pending message of one person, oldest first; returns how many were handled."""
@@ -199,26 +244,40 @@ class DialogueService:
         parsed: dict[int, ParseResult],
     ) -> tuple[int, int]:
         with self._uow_factory() as uow:
-            if pending is None:
-                people = uow.people.lock_many(person_ids)
-                todo = uow.inbox.pending_of(person_ids, BATCH_MESSAGES)  # under the locks: nobody else has them
-                read = len(todo)
-                parsed = self._parse_all(todo)
-            else:
-                people = uow.people.lock_many([message.person_id for message in pending])
-                live = uow.inbox.still_pending([message.id for message in pending])
-                todo = [message for message in pending if message.id in live]
-                read = len(pending)
-            if not todo:
-                return 0, read
-            states = uow.states.for_turns([m.person_id for m in todo], self._router.absence_probes, self._clock.now())
-            # A turn that asks the database nothing costs no statement: what it changed and queued (state,
-            # replies, turn event) is written with the whole batch's by the flush before the inbox marks.
-            for message in todo:
-                person = people[message.person_id]
-                self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id))
-            uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
+            counts = self._turns_in(uow, person_ids, pending, parsed)
             uow.commit()
+        return counts
+
+    def _turns_in(
+        self,
+        uow: UnitOfWork,
+        person_ids: Sequence[int],
+        pending: list[PendingInbound] | None,
+        parsed: dict[int, ParseResult],
+        *,
+        locked: dict[int, Person] | None = None,
+    ) -> tuple[int, int]:
+        """The batch's turns in the caller's transaction: (messages handled, messages read). `locked`: the
+        people, whose locks the caller holds already."""
+        if pending is None:
+            people = uow.people.lock_many(person_ids) if locked is None else locked
+            todo = uow.inbox.pending_of(person_ids, BATCH_MESSAGES)  # under the locks: nobody else has them
+            read = len(todo)
+            parsed = self._parse_all(todo)
+        else:
+            people = uow.people.lock_many([message.person_id for message in pending])
+            live = uow.inbox.still_pending([message.id for message in pending])
+            todo = [message for message in pending if message.id in live]
+            read = len(pending)
+        if not todo:
+            return 0, read
+        states = uow.states.for_turns([m.person_id for m in todo], self._router.absence_probes, self._clock.now())
+        # A turn that asks the database nothing costs no statement: what it changed and queued (state,
+        # replies, turn event) is written with the whole batch's by the flush before the inbox marks.
+        for message in todo:
+            person = people[message.person_id]
+            self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id))
+        uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
         return len(todo), read
 
     def _text(self, raw: str | None) -> str:
@@ -270,7 +329,8 @@ class DialogueService:
     ) -> None:
         """Route one message of a locked person and write its replies (the caller commits)."""
         now = self._clock.now()
-        person.last_seen_at = now
+        if now - person.last_seen_at >= LAST_SEEN_STEP:
+            person.last_seen_at = now  # to the minute: enough for "seen lately", and a write saved per message
         text = clean(message.text or "")
         truncated = len(text) > self._max_chars
         text = text[: self._max_chars]
