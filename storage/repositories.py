@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Label
 
 from storage.absence import AbsenceProbe, presence_columns, remember_absences, trusted_probes
 from storage.crypto import active_cipher
@@ -166,21 +167,30 @@ class StateRepository:
         return state
 
     def for_turns(
-        self, person_ids: Sequence[int], probes: Sequence[AbsenceProbe], now: datetime
+        self,
+        person_ids: Sequence[int],
+        probes: Sequence[AbsenceProbe],
+        now: datetime,
+        *,
+        pending_counts: dict[int, int] | None = None,
     ) -> dict[int, DialogueState]:
         """The dialogue states of a batch's (locked) people, and in the same query what the probes know about
-        them (storage/absence.py); missing states are added (written with the next flush)."""
+        them (storage/absence.py); missing states are added (written with the next flush). `pending_counts`,
+        when given, is filled with each person's number of pending inbox messages, read in the same query."""
         ids = sorted(set(person_ids))
         trusted = trusted_probes(self._s, probes)
+        counted = [] if pending_counts is None else [_pending_count()]
         stmt = (
-            select(Person.id, DialogueState, *presence_columns(trusted))
+            select(Person.id, DialogueState, *counted, *presence_columns(trusted))
             .outerjoin(DialogueState, DialogueState.person_id == Person.id)
             .where(Person.id.in_(ids))
         )
         states: dict[int, DialogueState] = {}
         present: dict[int, Sequence[bool]] = {}
-        for person_id, found, *flags in self._s.execute(stmt):
-            present[person_id] = flags
+        for person_id, found, *columns in self._s.execute(stmt):
+            if pending_counts is not None:
+                pending_counts[person_id], *columns = columns
+            present[person_id] = columns
             state = cast(DialogueState | None, found)  # an outer join: None for a person's first turn
             if state is None:
                 state = DialogueState(person_id=person_id, data="{}", misses=0, turns=0, updated_at=now)
@@ -188,6 +198,15 @@ class StateRepository:
             states[person_id] = state
         remember_absences(self._s, trusted, present)
         return states
+
+
+def _pending_count() -> Label[int]:
+    return (
+        select(func.count())
+        .where(InboxMessage.person_id == Person.id, InboxMessage.status == InboxStatus.PENDING)
+        .scalar_subquery()
+        .label("pending")
+    )
 
 
 class InboxRepository:
@@ -298,11 +317,13 @@ class InboxRepository:
         )
 
     def mark_many(self, inbox_ids: Sequence[int], status: InboxStatus, now: datetime) -> None:
+        """For batches, which read their messages as plain values: no loaded row is brought up to date."""
         if inbox_ids:
             self._s.execute(
                 update(InboxMessage)
                 .where(InboxMessage.id.in_(inbox_ids))
                 .values(status=status, handled_at=now, attempts=InboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
             )
 
 

@@ -91,10 +91,10 @@ def test_a_breaking_turn_leaves_its_message_stored_and_pending(app: App, monkeyp
 
 
 def test_turns_the_database_refuses_leave_the_messages_stored(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    def locked(*_args: object) -> tuple[int, int]:
+    def locked(*_args: object) -> None:
         raise OperationalError("SELECT … FOR UPDATE", {}, Exception("could not obtain lock"))
 
-    monkeypatch.setattr(DialogueService, "_turns_in", locked)
+    monkeypatch.setattr(DialogueService, "_run_turns", locked)
     [stored] = app.dialogue.receive_and_handle([inbound(app, "u1", "/start")])
     assert stored is not None and not stored.handled
     assert statuses(app) == [InboxStatus.PENDING]
@@ -131,3 +131,20 @@ def test_turns_that_waited_for_a_persons_lock_read_what_the_holder_committed(app
     assert second is not None and second.handled
     with app.uow() as uow:
         assert uow.session.get_one(DialogueState, first.person_id).turns == 101
+
+
+def test_messages_in_hand_are_not_read_back_unless_older_ones_wait(app: App) -> None:
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().startswith("SELECT inbox."):
+            reads.append(statement)
+
+    app.dialogue.receive_and_handle([inbound(app, "u1", "/start")])
+    event.listen(app.engine, "before_cursor_execute", count)
+    app.dialogue.receive_and_handle([inbound(app, "u1", "dong y")])
+    assert reads == [], "nothing older waited: the stored message was the turn's"
+    app.dialogue.receive_many([inbound(app, "u1", "chi phi bao nhieu")])
+    app.dialogue.receive_and_handle([inbound(app, "u1", "cam on")])
+    assert len(reads) == 1, "an older message waited: the person's pending messages were read, in order"
+    assert app.dialogue.pending_people() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -117,8 +118,17 @@ class DialogueService:
                 # turns lock them all at once, in id order, so that two such transactions cannot deadlock.
                 lock = len({inbound.channel for inbound in inbounds}) == 1
                 stored, locked = self._store(uow, inbounds, lock=lock)
-                people = [result.person_id for result in stored if result is not None]
-                read = self._turns_in(uow, people, None, {}, locked=locked if lock else None)[1] if people else 0
+                fresh = [
+                    PendingInbound(result.inbox_id, result.person_id, inbound.kind.value, inbound.text, inbound.payload)
+                    for inbound, result in zip(inbounds, stored, strict=True)
+                    if result is not None
+                ]
+                if not fresh:
+                    read = 0
+                elif lock:
+                    read = self._fresh_turns(uow, fresh, locked)
+                else:
+                    read = self._turns_in(uow, [message.person_id for message in fresh], None, {})[1]
                 uow.commit()
         except Exception as exc:
             log.warning("turns on receipt failed; messages stored alone", extra={"error": type(exc).__name__})
@@ -272,13 +282,38 @@ class DialogueService:
         if not todo:
             return 0, read
         states = uow.states.for_turns([m.person_id for m in todo], self._router.absence_probes, self._clock.now())
+        self._run_turns(uow, people, states, todo, parsed)
+        return len(todo), read
+
+    def _fresh_turns(self, uow: UnitOfWork, fresh: list[PendingInbound], locked: dict[int, Person]) -> int:
+        """The turns of messages just stored, whose senders were locked as they were looked up; returns how
+        many messages were read. When none of the senders has an older message waiting (counted in the query
+        of their states), the messages in hand are the turns' and are not read back."""
+        person_ids = sorted({message.person_id for message in fresh})
+        waiting: dict[int, int] = {}
+        states = uow.states.for_turns(
+            person_ids, self._router.absence_probes, self._clock.now(), pending_counts=waiting
+        )
+        stored_now = Counter(message.person_id for message in fresh)
+        if any(waiting[person_id] != count for person_id, count in stored_now.items()):
+            return self._turns_in(uow, person_ids, None, {}, locked=locked)[1]  # older ones go first
+        self._run_turns(uow, locked, states, fresh, self._parse_all(fresh))
+        return len(fresh)
+
+    def _run_turns(
+        self,
+        uow: UnitOfWork,
+        people: dict[int, Person],
+        states: dict[int, DialogueState],
+        todo: list[PendingInbound],
+        parsed: dict[int, ParseResult],
+    ) -> None:
         # A turn that asks the database nothing costs no statement: what it changed and queued (state,
         # replies, turn event) is written with the whole batch's by the flush before the inbox marks.
         for message in todo:
             person = people[message.person_id]
             self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id))
         uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
-        return len(todo), read
 
     def _text(self, raw: str | None) -> str:
         return clean(raw or "")[: self._max_chars]
