@@ -101,12 +101,13 @@ class DialogueService:
         return stored
 
     def receive_and_handle(self, inbounds: Sequence[Inbound]) -> list[Stored | None]:
-        """Store messages and run their people's turns in the same transaction: for a quiet moment, when nobody
-        else is handling these people (one commit and one transaction's round trips fewer than storing, then
-        handling). Like `receive_many`, it returns once the messages are committed, so the caller may then
-        acknowledge them; each `Stored` says whether its turn ran. If a turn breaks or the database refuses
-        the turns, nothing of it is kept and the messages are stored alone, their turns left to `process_people`
-        (which sets a breaking message aside). A remote NLU is not called under the locks: then this only stores.
+        """Store messages and run their people's turns in the same transaction: for a few messages at a time (one
+        commit and one transaction's round trips fewer than storing, then handling). A person whose turns run
+        elsewhere meanwhile is waited for (their row lock). Like `receive_many`, it returns once the messages
+        are committed, so the caller may then acknowledge them; each `Stored` says whether its turn ran. If a
+        turn breaks or the database refuses the turns, nothing of them is kept and the messages are stored
+        alone, their turns left to `process_people` (which sets a breaking message aside). A remote NLU is not
+        called under the locks: then this only stores.
         """
         if not inbounds:
             return []
