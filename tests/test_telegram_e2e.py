@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
 from services.bootstrap import App
 from services.clock import SystemClock
+from services.handoff.accounts import add_counsellor, create_invite
+from services.handoff.admin import deactivate
+from services.handoff.feature import HANDOFF
 from storage.models import OutboxMessage, OutboxStatus, Person
 from tests.conftest import AppFactory
 from tests.fake_telegram import FakeTelegram
@@ -228,6 +232,29 @@ def test_chat_scoped_commands_for_counsellors(bot: RunningBot, server: FakeTeleg
     hook("telegram", str(U1), [])
     server.wait_until(lambda: f"chat:{U1}" not in server.commands, what="chat commands removed")
     hook("zalo", "1", [("on", "x")])  # another channel's person: not ours
+
+
+def test_a_counsellor_gets_their_own_menu_when_they_redeem_an_invitation(bot: RunningBot, server: FakeTelegram) -> None:
+    with bot.app.uow() as uow:
+        code = create_invite(uow, bot.app.clock.now(), valid_for=timedelta(hours=1), name="Hoa")
+        uow.commit()
+    server.message(U1, f"/start {code}")
+    server.wait_until(lambda: f"chat:{U1}" in server.commands, what="the counsellor's menu")
+    words = [c["command"] for c in server.commands[f"chat:{U1}"]]
+    assert words[:3] == ["on", "off", "accept"] and "assign" in words
+    assert server.commands["default"][0]["command"] == "start", "everyone else keeps the people's menu"
+
+
+def test_staff_menus_are_put_right_at_start(live_app: App, server: FakeTelegram) -> None:
+    with live_app.uow() as uow:
+        add_counsellor(uow, "telegram", str(U1), "Hoa", live_app.clock.now())
+        gone = add_counsellor(uow, "telegram", "5550002", "Lan", live_app.clock.now())
+        deactivate(live_app.extensions[HANDOFF], uow, gone, live_app.clock.now())
+        uow.commit()
+    server.commands["chat:5550002"] = [{"command": "on", "description": "Vào ca trực"}]  # from before the deactivation
+    with RunningBot(live_app, server):
+        server.wait_until(lambda: f"chat:{U1}" in server.commands, what="an active counsellor's menu")
+        server.wait_until(lambda: "chat:5550002" not in server.commands, what="a closed account's menu removed")
 
 
 def test_asking_for_a_counsellor(bot: RunningBot, server: FakeTelegram) -> None:

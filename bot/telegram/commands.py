@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
 from services.i18n import _
+from services.menus import CHAT_COMMANDS_HOOK, CommandList
 
+__all__ = ["CHAT_COMMANDS_HOOK", "chat_commands_hook", "set_chat_commands", "set_user_commands", "user_commands"]
 log = logging.getLogger(__name__)
-# (command, description) pairs, as another feature hands them over (descriptions already translated)
-CommandList = Sequence[tuple[str, str]]
-# app.extensions[CHAT_COMMANDS_HOOK](channel, external_id, commands): set a person's own command menu
-CHAT_COMMANDS_HOOK = "channel.chat_commands"
 
 
 def user_commands() -> list[BotCommand]:

@@ -26,6 +26,8 @@ AFTERCARE_ENROL = "aftercare.enrol"  # fn(uow, events, person_id, now, counsello
 # {word: fn(turn, counsellor, request, args)}: more counsellor commands for the person of a conversation
 # (e.g. the supporters feature's /assign); the desk finds the conversation (`#12` or the current one) first.
 DESK_COMMANDS = "handoff.desk_commands"
+# {word: fn() -> str}: what each of those commands does, translated (the help text and the counsellors' menu)
+DESK_COMMAND_HELP = "handoff.desk_command_help"
 RELAY_FLOW = "relay"
 CALLBACK_FLOW = "callback"
 DESK_FLOW = "desk"  # a counsellor's pending input (handover note, display name)

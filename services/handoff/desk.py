@@ -6,10 +6,13 @@ a counsellor's words are relayed, never read as a crisis or a question to the bo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from services.dialogue.turn import Turn
 from services.handoff.assign import ClaimResult, claim, lock_conversation
 from services.handoff.conversation import add_note, relay_from_counsellor, start
-from services.handoff.core import AFTERCARE_ENROL, DESK_COMMANDS, DESK_FLOW, Handoff, Repos
+from services.handoff.core import AFTERCARE_ENROL, DESK_COMMAND_HELP, DESK_COMMANDS, DESK_FLOW, Handoff, Repos
 from services.handoff.desk_common import SWITCH, resolve_target, split_ref, switch_buttons
 from services.handoff.desk_handover import Handover
 from services.handoff.duty import go_off_duty, go_on_duty, hand_on_buttons
@@ -23,12 +26,14 @@ from storage.models import HandoffRequest, HandoffStatus
 MAX_NAME = 40
 
 
-def help_text() -> str:
-    return _(
+def help_text(extensions: Mapping[str, Any]) -> str:
+    text = _(
         "Counsellor commands: /on and /off (duty) · /accept (take the first person in the queue) · "
         "/chats (your open conversations) · /note TEXT (private note) · /transfer [NAME or “queue”] [note] · "
         "/close [outcome] · /enrol (offer after-care). Anything else you type goes to the person you are talking with."
     )
+    more = [f"/{word} ({describe()})" for word, describe in extensions.get(DESK_COMMAND_HELP, {}).items()]
+    return text + ("\n" + _("Also:") + " " + " · ".join(more) if more else "")
 
 
 class Desk:
@@ -45,7 +50,7 @@ class Desk:
         elif turn.payload is not None:
             self._button(turn, repos, counsellor, turn.payload)
         elif not turn.text:
-            turn.say(help_text())
+            turn.say(help_text(self._h.extensions))
         elif turn.text.startswith("/"):
             self._command(turn, repos, counsellor)
         elif turn.state.flow == DESK_FLOW and turn.state.step == "handover":
@@ -100,7 +105,7 @@ class Desk:
             self._feature_command(turn, repos, counsellor, word, args)
         else:
             duty = _("You are on duty.") if counsellor.on_duty else _("You are off duty.")
-            turn.say(help_text() + "\n" + duty + " " + queue_summary(repos))
+            turn.say(help_text(self._h.extensions) + "\n" + duty + " " + queue_summary(repos))
 
     def _button(self, turn: Turn, repos: Repos, counsellor: Counsellor, payload: str) -> None:
         parts = payload.split(":")
@@ -112,7 +117,7 @@ class Desk:
         elif action == SWITCH and ref is not None:
             self._switch(turn, repos, counsellor, ref)
         elif not self._handover.button(turn, repos, counsellor, action, ref, rest):
-            turn.say(_("That button is out of date.") + " " + help_text())
+            turn.say(_("That button is out of date.") + " " + help_text(self._h.extensions))
 
     # --- taking a person ------------------------------------------------------------------------
     def accept(self, turn: Turn, repos: Repos, counsellor: Counsellor, request_id: int | None) -> None:

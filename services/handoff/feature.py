@@ -12,12 +12,14 @@ from services.handoff.core import Handoff, OutboxMessenger, Repos
 from services.handoff.desk import Desk
 from services.handoff.erasure import erase_handoffs
 from services.handoff.gate import Gate
+from services.handoff.menu import counsellor_menus
 from services.handoff.notify import notify_waiting
 from services.handoff.person import PersonSide
 from services.handoff.relay import RelayFlow
 from services.handoff.repository import ACTIVE_CONVERSATION, COUNSELLOR_ACCOUNT
 from services.handoff.settings import HandoffSettings
 from services.handoff.timeouts import Timeouts
+from services.menus import STAFF_MENUS
 from services.privacy.erasure import ERASERS
 from storage.handoff_models import HandoffEventKind
 from storage.models import HandoffRequest, HandoffStatus
@@ -66,5 +68,6 @@ def install(ctx: FeatureContext) -> None:
     ctx.ticks.append(Timeouts(h, ctx.uow_factory))
     ctx.extensions[SCENARIO_COUNSELLORS] = scenario_counsellors(h, ctx.uow_factory, ctx.clock)
     ctx.extensions[HANDOFF] = h
+    ctx.extensions.setdefault(STAFF_MENUS, []).append(counsellor_menus(ctx.extensions))
     if erase_handoffs not in ERASERS:
         ERASERS.append(erase_handoffs)

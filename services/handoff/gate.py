@@ -10,8 +10,10 @@ from services.dialogue.turn import Turn
 from services.handoff.accounts import normalise_code, redeem
 from services.handoff.core import Handoff, Repos
 from services.handoff.desk import Desk, help_text
+from services.handoff.menu import counsellor_commands
 from services.handoff.person import PersonSide
 from services.i18n import _
+from services.menus import show_menu
 
 
 def invitation_code(text: str) -> str | None:
@@ -48,6 +50,10 @@ class Gate:
             )
             return True
         turn.leave_flow()
+        counsellor = redemption.counsellor
+        show_menu(
+            self._h.extensions, counsellor.channel, counsellor.external_id, counsellor_commands(self._h.extensions)
+        )
         welcome = _("Welcome to the hotline's counsellor desk.")
         if redemption.needs_name:
             turn.say(welcome + " " + _("What first name or pseudonym should people see? Type it here."))
@@ -57,6 +63,6 @@ class Gate:
             + " "
             + _("People will see you as “{name}”.").format(name=redemption.counsellor.name)
             + "\n"
-            + help_text()
+            + help_text(self._h.extensions)
         )
         return True

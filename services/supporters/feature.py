@@ -7,7 +7,8 @@ from typing import Any
 
 from services.context import FeatureContext
 from services.events import AFTERCARE_ESCALATED
-from services.handoff.core import DESK_COMMANDS
+from services.handoff.core import DESK_COMMAND_HELP, DESK_COMMANDS
+from services.i18n import _
 from services.privacy.erasure import ERASERS
 from services.supporters import person, texts
 from services.supporters.alerts import AlertTimer, on_escalated
@@ -40,6 +41,7 @@ def install(ctx: FeatureContext) -> None:
     ctx.ticks.append(AlertTimer(sp, ctx.uow_factory))
     ctx.ticks.append(SummaryTimer(sp, ctx.uow_factory))
     ctx.extensions.setdefault(DESK_COMMANDS, {})["assign"] = assign_command(sp)
+    ctx.extensions.setdefault(DESK_COMMAND_HELP, {})["assign"] = lambda: _("propose an after-care supporter")
     ctx.extensions["scenario.setup.supporters"] = scenario_setup(sp, ctx.uow_factory, ctx.clock)
     ctx.extensions["scenario.do.supporters.assign"] = scenario_assign(sp, ctx.uow_factory, ctx.clock)
     ctx.extensions[SUPPORTERS] = sp

@@ -1,0 +1,32 @@
+"""Per-chat command menus (staff): features say who gets which menu; the channel shows them (Telegram sets a
+chat's own command list). Without a channel that has menus (the console chat), nothing happens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from storage.uow import UnitOfWork
+
+# (command, description) pairs, descriptions already translated; an empty list gives the chat the default menu back
+CommandList = Sequence[tuple[str, str]]
+# extensions[CHAT_COMMANDS_HOOK](channel, external_id, commands): set by a channel that can show per-chat menus
+CHAT_COMMANDS_HOOK = "channel.chat_commands"
+# extensions[STAFF_MENUS]: [fn(uow) -> [(channel, external_id, commands)]], every staff chat's menu, applied at start
+STAFF_MENUS = "menus.staff"
+StaffMenus = Callable[[UnitOfWork], list[tuple[str, str, CommandList]]]
+
+
+def show_menu(extensions: Mapping[str, Any], channel: str, external_id: str, commands: CommandList) -> None:
+    """Give one chat its own menu now (best effort: the channel sends it in the background)."""
+    hook = extensions.get(CHAT_COMMANDS_HOOK)
+    if hook is not None:
+        hook(channel, external_id, commands)
+
+
+def staff_menus(
+    uow_factory: Callable[[], UnitOfWork], extensions: Mapping[str, Any]
+) -> list[tuple[str, str, CommandList]]:
+    """Every staff chat's menu as the features know it now (a deactivated account's is empty)."""
+    with uow_factory() as uow:
+        return [menu for menus in extensions.get(STAFF_MENUS, []) for menu in menus(uow)]

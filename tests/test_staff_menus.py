@@ -1,0 +1,61 @@
+"""Counsellors' own command menus: who gets which, through the channel's hook (here a recorder)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.bootstrap import App
+from services.handoff.accounts import add_counsellor, create_invite
+from services.handoff.admin import deactivate
+from services.handoff.feature import HANDOFF
+from services.menus import CHAT_COMMANDS_HOOK, CommandList, staff_menus
+from tests.batch_support import delivered, inbound
+from tests.conftest import AppFactory
+
+
+def recorder(app: App) -> dict[tuple[str, str], list[str]]:
+    shown: dict[tuple[str, str], list[str]] = {}
+
+    def hook(channel: str, external_id: str, commands: CommandList) -> None:
+        shown[(channel, external_id)] = [word for word, _description in commands]
+
+    app.extensions[CHAT_COMMANDS_HOOK] = hook
+    return shown
+
+
+def test_redeeming_an_invitation_gives_the_chat_the_counsellors_menu(make_app: AppFactory) -> None:
+    app = make_app()
+    shown = recorder(app)
+    with app.uow() as uow:
+        code = create_invite(uow, app.clock.now(), valid_for=timedelta(hours=1), name="Hoa")
+        uow.commit()
+    app.dialogue.handle(inbound(app, "c1", "/start"))
+    assert shown == {}, "an ordinary /start sets no menu"
+    app.dialogue.handle(inbound(app, "c1", f"/start {code}"))
+    assert shown[("test", "c1")][:3] == ["on", "off", "accept"]
+    assert "assign" in shown[("test", "c1")], "a feature's desk command is in the menu"
+    welcome = delivered(app)[-1].text
+    assert "/assign (đề xuất người hỗ trợ sau cai)" in welcome, "and in the help text"
+
+
+def test_every_account_has_its_menu_at_start_and_a_closed_one_loses_it(make_app: AppFactory) -> None:
+    app = make_app()
+    with app.uow() as uow:
+        add_counsellor(uow, "test", "c1", "Hoa", app.clock.now())
+        gone = add_counsellor(uow, "test", "c2", "Lan", app.clock.now())
+        deactivate(app.extensions[HANDOFF], uow, gone, app.clock.now())
+        uow.commit()
+    found = staff_menus(app.uow, app.extensions)
+    menus = {(channel, external_id): commands for channel, external_id, commands in found}
+    assert [word for word, _description in menus[("test", "c1")]][:2] == ["on", "off"]
+    assert all(description for _word, description in menus[("test", "c1")]), "every command is described"
+    assert menus[("test", "c2")] == []
+
+
+def test_without_a_channel_that_shows_menus_nothing_breaks(make_app: AppFactory) -> None:
+    app = make_app()
+    with app.uow() as uow:
+        code = create_invite(uow, app.clock.now(), valid_for=timedelta(hours=1), name="Hoa")
+        uow.commit()
+    app.dialogue.handle(inbound(app, "c1", f"/start {code}"))
+    assert "Hoa" in delivered(app)[-1].text
