@@ -9,6 +9,10 @@ from services.handoff.accounts import add_counsellor, create_invite
 from services.handoff.admin import deactivate
 from services.handoff.feature import HANDOFF
 from services.menus import CHAT_COMMANDS_HOOK, CommandList, staff_menus
+from services.supporters.accounts import add_supporter
+from services.supporters.accounts import create_invite as supporter_invite
+from services.supporters.accounts import deactivate as deactivate_supporter
+from services.supporters.feature import SUPPORTERS
 from tests.batch_support import delivered, inbound
 from tests.conftest import AppFactory
 
@@ -59,3 +63,20 @@ def test_without_a_channel_that_shows_menus_nothing_breaks(make_app: AppFactory)
         uow.commit()
     app.dialogue.handle(inbound(app, "c1", f"/start {code}"))
     assert "Hoa" in delivered(app)[-1].text
+
+
+def test_a_supporter_gets_their_menu_on_redeeming_and_at_start(make_app: AppFactory) -> None:
+    app = make_app()
+    shown = recorder(app)
+    now = app.clock.now()
+    with app.uow() as uow:
+        code = supporter_invite(uow, now, name="Bà Tư", org="Hội Phụ nữ xã", commune="", valid_for=timedelta(days=1))
+        gone = add_supporter(uow, "test", "s2", "Chú Năm", "Đoàn Thanh niên", "", now)
+        deactivate_supporter(app.extensions[SUPPORTERS], uow, gone, now, actor="test")
+        uow.commit()
+    app.dialogue.handle(inbound(app, "s1", f"/start {code}"))
+    assert shown[("test", "s1")] == ["people", "msg", "ack"]
+    found = staff_menus(app.uow, app.extensions)
+    menus = {(channel, external_id): commands for channel, external_id, commands in found}
+    assert [word for word, _description in menus[("test", "s1")]] == ["people", "msg", "ack"]
+    assert menus[("test", "s2")] == []

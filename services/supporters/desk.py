@@ -11,11 +11,13 @@ import logging
 
 from services.dialogue.turn import Turn
 from services.handoff.gate import invitation_code
+from services.menus import show_menu
 from services.messaging import send_message
 from services.supporters import texts
 from services.supporters.accounts import redeem
 from services.supporters.alerts import acknowledge
 from services.supporters.core import Supporters, audit, supporter_actor
+from services.supporters.menu import supporter_commands
 from services.supporters.repository import SupporterRepository
 from services.supporters.summary import people_lines
 from services.types import MessageKind
@@ -79,7 +81,9 @@ class SupporterDesk:
             turn.say(texts.invite_used_text())
             return True
         turn.leave_flow()
-        turn.say(texts.welcome_text(redemption.supporter))
+        supporter = redemption.supporter
+        show_menu(self._sp.extensions, supporter.channel, supporter.external_id, supporter_commands())
+        turn.say(texts.welcome_text(supporter))
         return True
 
     # --- commands and buttons -------------------------------------------------------------------

@@ -9,12 +9,14 @@ from services.context import FeatureContext
 from services.events import AFTERCARE_ESCALATED
 from services.handoff.core import DESK_COMMAND_HELP, DESK_COMMANDS
 from services.i18n import _
+from services.menus import STAFF_MENUS
 from services.privacy.erasure import ERASERS
 from services.supporters import person, texts
 from services.supporters.alerts import AlertTimer, on_escalated
 from services.supporters.assignments import erase
 from services.supporters.core import Supporters
 from services.supporters.desk import SupporterDesk
+from services.supporters.menu import supporter_menus
 from services.supporters.repository import SUPPORTER_ACCOUNT
 from services.supporters.settings import SupporterSettings
 from services.supporters.staff import assign_command, scenario_assign, scenario_setup
@@ -42,6 +44,7 @@ def install(ctx: FeatureContext) -> None:
     ctx.ticks.append(SummaryTimer(sp, ctx.uow_factory))
     ctx.extensions.setdefault(DESK_COMMANDS, {})["assign"] = assign_command(sp)
     ctx.extensions.setdefault(DESK_COMMAND_HELP, {})["assign"] = lambda: _("propose an after-care supporter")
+    ctx.extensions.setdefault(STAFF_MENUS, []).append(supporter_menus)
     ctx.extensions["scenario.setup.supporters"] = scenario_setup(sp, ctx.uow_factory, ctx.clock)
     ctx.extensions["scenario.do.supporters.assign"] = scenario_assign(sp, ctx.uow_factory, ctx.clock)
     ctx.extensions[SUPPORTERS] = sp
