@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pytest
+
 from services.bootstrap import App
+from services.dialogue.turn import Turn
 from services.logging_setup import JsonFormatter
 from services.types import Button, Inbound, MessageKind, Outbound
 
@@ -95,3 +98,15 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 
 __all__ = ["Button", "Chat", "captured_logs", "labels", "texts"]
+
+
+def break_turns_on(app: App, monkeypatch: pytest.MonkeyPatch, text: str = "boom") -> None:
+    """Make the core raise, as a bug would, on every turn whose text is `text`; other turns run as usual."""
+    real_route = app.router.route
+
+    def breaking(turn: Turn) -> None:
+        if turn.text == text:
+            raise RuntimeError("a bug")
+        real_route(turn)
+
+    monkeypatch.setattr(app.router, "route", breaking)

@@ -12,12 +12,11 @@ from sqlalchemy.exc import OperationalError
 from services.bootstrap import App, build_app
 from services.clock import FakeClock
 from services.dialogue.service import DialogueService
-from services.dialogue.turn import Turn
 from services.nlu.embedded import EmbeddedNlu
 from services.types import MessageKind
 from storage.models import InboxMessage, InboxStatus
 from tests.conftest import START, make_settings
-from tests.helpers import Chat, texts
+from tests.helpers import Chat, break_turns_on, texts
 
 
 @pytest.fixture
@@ -133,14 +132,7 @@ def test_database_failure_while_handling_keeps_the_message(app: App, monkeypatch
 def test_a_message_that_breaks_the_core_is_set_aside(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     chat = Chat(app)
     chat.consent()
-    real_route = app.router.route
-
-    def breaking(turn: Turn) -> None:
-        if turn.text == "boom":
-            raise RuntimeError("a bug")
-        real_route(turn)
-
-    monkeypatch.setattr(app.router, "route", breaking)
+    break_turns_on(app, monkeypatch)
     assert "gửi lại" in texts(chat.say("boom"))
     assert "methadone" in texts(chat.say("methadone là gì")).lower(), "later messages are not blocked"
     with app.uow() as uow:

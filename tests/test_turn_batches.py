@@ -12,11 +12,11 @@ from sqlalchemy.exc import OperationalError
 from services.bootstrap import App
 from services.clock import FakeClock
 from services.dialogue.service import DialogueService
-from services.dialogue.turn import Turn
 from services.types import Outbound
 from storage.models import DialogueState, InboxMessage, InboxStatus, Person, TurnEvent
 from tests.batch_support import READING_WAYS, app_reading, delivered, inbound
 from tests.conftest import START, AppFactory
+from tests.helpers import break_turns_on
 
 SCRIPT = [
     "/start",
@@ -99,14 +99,7 @@ def test_a_turn_that_breaks_sets_only_its_message_aside(app: App, monkeypatch: p
         app.dialogue.handle(inbound(app, user, "/start"))
         app.dialogue.handle(inbound(app, user, payload="consent:yes"))
     delivered(app)
-    real_route = app.router.route
-
-    def breaking(turn: Turn) -> None:
-        if turn.text == "boom":
-            raise RuntimeError("a bug")
-        real_route(turn)
-
-    monkeypatch.setattr(app.router, "route", breaking)
+    break_turns_on(app, monkeypatch)
     stored = app.dialogue.receive_many(
         [inbound(app, "u1", "methadone là gì"), inbound(app, "u2", "boom"), inbound(app, "u3", "chi phí bao nhiêu")]
     )

@@ -12,10 +12,10 @@ from sqlalchemy.exc import OperationalError
 
 from services.bootstrap import App
 from services.dialogue.service import DialogueService
-from services.dialogue.turn import Turn
 from storage.models import DialogueState, InboxMessage, InboxStatus
 from tests.batch_support import app_reading, delivered, inbound
 from tests.conftest import AppFactory
+from tests.helpers import break_turns_on
 
 SCRIPT = ["/start", "dong y", "chi phi cai nghien bao nhieu", "dau hieu nhan biet", "cam on"]
 
@@ -72,14 +72,7 @@ def test_a_repeated_update_is_neither_stored_nor_handled_again(app: App) -> None
 def test_a_breaking_turn_leaves_its_message_stored_and_pending(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     app.dialogue.handle(inbound(app, "u1", "/start"))
     delivered(app)
-    real_route = app.router.route
-
-    def breaking(turn: Turn) -> None:
-        if turn.text == "boom":
-            raise RuntimeError("a bug")
-        real_route(turn)
-
-    monkeypatch.setattr(app.router, "route", breaking)
+    break_turns_on(app, monkeypatch)
     stored = app.dialogue.receive_and_handle([inbound(app, "u2", "/start"), inbound(app, "u1", "boom")])
     assert all(result is not None and not result.handled for result in stored), "nothing of the turns was kept"
     assert delivered(app) == []
