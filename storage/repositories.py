@@ -12,7 +12,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from storage.absence import AbsenceProbe, presence_columns, remember_absences, trusted_probes
 from storage.crypto import active_cipher
@@ -122,13 +122,8 @@ class PeopleRepository:
         return {str(digest): int(person_id) for digest, person_id in rows}
 
     def _locked_by_digest(self, channel: str, digests: list[str]) -> dict[str, Person]:
-        stmt = (
-            select(Person)
-            .where(Person.channel == channel, Person.external_id_hash.in_(digests))
-            .order_by(Person.id)
-            .with_for_update(key_share=True)
-        )
-        return {person.external_id_hash: person for person in self._s.scalars(stmt)}
+        found = self._lock_where(Person.channel == channel, Person.external_id_hash.in_(digests))
+        return {person.external_id_hash: person for person in found}
 
     def lock(self, person_id: int) -> Person:
         """Load a person for update: their turns are handled one at a time."""
@@ -142,13 +137,12 @@ class PeopleRepository:
         anything else about them in a later statement: one that had to wait for a lock sees the newest person
         rows, but any other table as it was when the statement began.
         """
-        stmt = (
-            select(Person)
-            .where(Person.id.in_(sorted(set(person_ids))))
-            .order_by(Person.id)
-            .with_for_update(key_share=True)
-        )
-        return {person.id: person for person in self._s.scalars(stmt)}
+        return {person.id: person for person in self._lock_where(Person.id.in_(sorted(set(person_ids))))}
+
+    def _lock_where(self, *criteria: ColumnElement[bool]) -> list[Person]:
+        """The people matching `criteria`, locked as `lock_many` says (in id order, `FOR NO KEY UPDATE`)."""
+        stmt = select(Person).where(*criteria).order_by(Person.id).with_for_update(key_share=True)
+        return list(self._s.scalars(stmt))
 
     def get(self, person_id: int) -> Person:
         return self._s.get_one(Person, person_id)
