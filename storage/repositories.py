@@ -230,11 +230,13 @@ class InboxRepository:
         )
         return self._s.execute(stmt).scalar_one_or_none()
 
-    def add_many(self, messages: Sequence[InboxMessage]) -> list[int | None]:
+    def add_many(self, messages: Sequence[InboxMessage], *, handled_at: datetime | None = None) -> list[int | None]:
         """Store many inbound messages in one statement; each gets its id, or None when seen before
-        (in an earlier batch or earlier in this one)."""
+        (in an earlier batch or earlier in this one). They are pending, or with `handled_at` handled once
+        (by turns of the same transaction)."""
         if not messages:
             return []
+        handled = {"status": InboxStatus.HANDLED, "attempts": 1} if handled_at else {}
         values = [
             {
                 "channel": m.channel,
@@ -246,6 +248,8 @@ class InboxRepository:
                 "received_at": m.received_at,
                 "status": InboxStatus.PENDING,
                 "attempts": 0,
+                "handled_at": handled_at,
+                **handled,
             }
             for m in messages
         ]

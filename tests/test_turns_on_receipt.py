@@ -126,18 +126,29 @@ def test_turns_that_waited_for_a_persons_lock_read_what_the_holder_committed(app
         assert uow.session.get_one(DialogueState, first.person_id).turns == 101
 
 
-def test_messages_in_hand_are_not_read_back_unless_older_ones_wait(app: App) -> None:
+def test_messages_in_hand_are_neither_read_back_nor_marked_unless_older_ones_wait(app: App) -> None:
     reads: list[str] = []
+    marks: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.lstrip().startswith("SELECT inbox."):
+        statement = statement.lstrip()
+        if statement.startswith("SELECT inbox."):
             reads.append(statement)
+        if statement.startswith("UPDATE inbox"):
+            marks.append(statement)
 
     app.dialogue.receive_and_handle([inbound(app, "u1", "/start")])
     event.listen(app.engine, "before_cursor_execute", count)
-    app.dialogue.receive_and_handle([inbound(app, "u1", "dong y")])
-    assert reads == [], "nothing older waited: the stored message was the turn's"
+    app.dialogue.receive_and_handle([inbound(app, "u1", "dong y"), inbound(app, "u2", "/start")])
+    assert reads == [] and marks == [], "nothing older waited: the messages were stored handled, and the turns'"
+    with app.uow() as uow:
+        rows = uow.session.scalars(select(InboxMessage).order_by(InboxMessage.id)).all()
+        assert [(row.status, row.attempts) for row in rows] == [(InboxStatus.HANDLED, 1)] * 3
+        assert all(row.handled_at is not None for row in rows)
+    reads.clear()
     app.dialogue.receive_many([inbound(app, "u1", "chi phi bao nhieu")])
     app.dialogue.receive_and_handle([inbound(app, "u1", "cam on")])
     assert len(reads) == 1, "an older message waited: the person's pending messages were read, in order"
+    assert len(marks) == 1, "and marked handled after their turns"
     assert app.dialogue.pending_people() == []
+    assert statuses(app) == [InboxStatus.HANDLED] * 5

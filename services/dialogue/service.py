@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -96,7 +95,8 @@ class DialogueService:
         if not inbounds:
             return []
         with self._uow_factory() as uow:
-            stored, _locked = self._store(uow, inbounds)
+            person_ids, _locked = self._senders(uow, inbounds)
+            stored = self._store(uow, inbounds, person_ids)
             uow.commit()
         return stored
 
@@ -117,19 +117,12 @@ class DialogueService:
             with self._uow_factory() as uow:
                 # One channel (the usual case): the people are locked as they are looked up. With several, the
                 # turns lock them all at once, in id order, so that two such transactions cannot deadlock.
-                lock = len({inbound.channel for inbound in inbounds}) == 1
-                stored, locked = self._store(uow, inbounds, lock=lock)
-                fresh = [
-                    PendingInbound(result.inbox_id, result.person_id, inbound.kind.value, inbound.text, inbound.payload)
-                    for inbound, result in zip(inbounds, stored, strict=True)
-                    if result is not None
-                ]
-                if not fresh:
-                    read = 0
-                elif lock:
-                    read = self._fresh_turns(uow, fresh, locked)
+                if len({inbound.channel for inbound in inbounds}) == 1:
+                    stored, read = self._store_and_turn(uow, inbounds)
                 else:
-                    read = self._turns_in(uow, [message.person_id for message in fresh], None, {})[1]
+                    stored = self._store(uow, inbounds, self._senders(uow, inbounds)[0])
+                    fresh = [result.person_id for result in stored if result is not None]
+                    read = self._turns_in(uow, fresh, None, {})[1] if fresh else 0
                 uow.commit()
         except Exception as exc:
             log.warning("turns on receipt failed; messages stored alone", extra={"error": type(exc).__name__})
@@ -138,11 +131,37 @@ class DialogueService:
             return stored  # a long backlog: the queues take these people again until nothing is left
         return [None if result is None else replace(result, handled=True) for result in stored]
 
-    def _store(
+    def _store_and_turn(self, uow: UnitOfWork, inbounds: Sequence[Inbound]) -> tuple[list[Stored | None], int]:
+        """Messages of one channel stored and their turns run: (each one's `Stored`, messages read).
+
+        The senders are locked as they are looked up. When none of them has a message waiting (counted in the
+        query of their states), the messages are stored as handled and are the turns' as they are in hand:
+        nothing reads them back or marks them. Otherwise they are stored pending, behind the older ones, and
+        the people's pending messages are handled in order.
+        """
+        person_ids, locked = self._senders(uow, inbounds, lock=True)
+        waiting: dict[int, int] = {}
+        states = uow.states.for_turns(
+            person_ids, self._router.absence_probes, self._clock.now(), pending_counts=waiting
+        )
+        if any(waiting.values()):
+            stored = self._store(uow, inbounds, person_ids)
+            fresh = [result.person_id for result in stored if result is not None]
+            return stored, self._turns_in(uow, fresh, None, {}, locked=locked)[1] if fresh else 0
+        stored = self._store(uow, inbounds, person_ids, handled_at=self._clock.now())
+        todo = [
+            PendingInbound(result.inbox_id, result.person_id, inbound.kind.value, inbound.text, inbound.payload)
+            for inbound, result in zip(inbounds, stored, strict=True)
+            if result is not None
+        ]
+        self._run_turns(uow, locked, states, todo, self._parse_all(todo))
+        return stored, len(todo)
+
+    def _senders(
         self, uow: UnitOfWork, inbounds: Sequence[Inbound], *, lock: bool = False
-    ) -> tuple[list[Stored | None], dict[int, Person]]:
-        """The messages stored, and with `lock` their senders, locked (loaded rows: keep them referenced, the
-        session holds them only weakly)."""
+    ) -> tuple[list[int], dict[int, Person]]:
+        """Each message's person (found or created), and with `lock` the people, locked (loaded rows: keep them
+        referenced, the session holds them only weakly)."""
         now = self._clock.now()
         people: dict[str, dict[str, int]] = {}
         locked: dict[int, Person] = {}
@@ -154,7 +173,17 @@ class DialogueService:
                 people[channel] = {user: person.id for user, person in found.items()}
             else:
                 people[channel] = uow.people.get_or_create_many(channel, users, now)
-        person_ids = [people[inbound.channel][inbound.user_id] for inbound in inbounds]
+        return [people[inbound.channel][inbound.user_id] for inbound in inbounds], locked
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        inbounds: Sequence[Inbound],
+        person_ids: Sequence[int],
+        *,
+        handled_at: datetime | None = None,
+    ) -> list[Stored | None]:
+        """The messages stored, pending (or, with `handled_at`, as handled by turns of this transaction)."""
         inbox_ids = uow.inbox.add_many(
             [
                 InboxMessage(
@@ -167,13 +196,13 @@ class DialogueService:
                     received_at=inbound.received_at,
                 )
                 for inbound, person_id in zip(inbounds, person_ids, strict=True)
-            ]
+            ],
+            handled_at=handled_at,
         )
-        stored = [
+        return [
             Stored(inbox_id, person_id) if inbox_id is not None else None
             for inbox_id, person_id in zip(inbox_ids, person_ids, strict=True)
         ]
-        return stored, locked
 
     def process_person(self, person_id: int) -> int:
         """Handle every pending message of one person, oldest first; returns how many were handled."""
@@ -284,22 +313,8 @@ class DialogueService:
             return 0, read
         states = uow.states.for_turns([m.person_id for m in todo], self._router.absence_probes, self._clock.now())
         self._run_turns(uow, people, states, todo, parsed)
+        uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
         return len(todo), read
-
-    def _fresh_turns(self, uow: UnitOfWork, fresh: list[PendingInbound], locked: dict[int, Person]) -> int:
-        """The turns of messages just stored, whose senders were locked as they were looked up; returns how
-        many messages were read. When none of the senders has an older message waiting (counted in the query
-        of their states), the messages in hand are the turns' and are not read back."""
-        person_ids = sorted({message.person_id for message in fresh})
-        waiting: dict[int, int] = {}
-        states = uow.states.for_turns(
-            person_ids, self._router.absence_probes, self._clock.now(), pending_counts=waiting
-        )
-        stored_now = Counter(message.person_id for message in fresh)
-        if any(waiting[person_id] != count for person_id, count in stored_now.items()):
-            return self._turns_in(uow, person_ids, None, {}, locked=locked)[1]  # older ones go first
-        self._run_turns(uow, locked, states, fresh, self._parse_all(fresh))
-        return len(fresh)
 
     def _run_turns(
         self,
@@ -310,11 +325,10 @@ class DialogueService:
         parsed: dict[int, ParseResult],
     ) -> None:
         # A turn that asks the database nothing costs no statement: what it changed and queued (state,
-        # replies, turn event) is written with the whole batch's by the flush before the inbox marks.
+        # replies, turn event) is written with the whole batch's by the next flush (or the commit).
         for message in todo:
             person = people[message.person_id]
             self._route(uow, person, states[person.id], message, message.id, parsed.get(message.id))
-        uow.inbox.mark_many([message.id for message in todo], InboxStatus.HANDLED, self._clock.now())
 
     def _text(self, raw: str | None) -> str:
         return clean(raw or "")[: self._max_chars]
