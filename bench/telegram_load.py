@@ -6,8 +6,9 @@
 Phase 1 (burst): N users each send M messages as fast as the injector can → inbound updates/s handled.
 Phase 2 (steady): other users send at a fixed rate below capacity → update → reply queued p50/p99 (split at the
 moment the bot read the update), measured twice: to the turn's `handled_at` (stamped in the turn's transaction
-before its commit; on receipt, as the message is stored, just before its turn), and to the moment a separate reader connection, polling the outbox every few
-milliseconds, first sees the reply row (so the commit is included; the polling period is the resolution).
+before its commit; on receipt, as the message is stored, just before its turn), and to the moment a separate
+reader connection, polling the outbox every few milliseconds, first sees the reply row (so the commit is
+included; the polling period is the resolution).
 Then the outbox drains at the configured global limit: outbound msgs/s, 429s received, update → reply
 received, lost and duplicated messages (every update handled once, every reply delivered once, in order).
 """
