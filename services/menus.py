@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import event
+
 from storage.uow import UnitOfWork
 
 # (command, description) pairs, descriptions already translated; an empty list gives the chat the default menu back
@@ -17,11 +19,14 @@ STAFF_MENUS = "menus.staff"
 StaffMenus = Callable[[UnitOfWork], list[tuple[str, str, CommandList]]]
 
 
-def show_menu(extensions: Mapping[str, Any], channel: str, external_id: str, commands: CommandList) -> None:
-    """Give one chat its own menu now (best effort: the channel sends it in the background)."""
+def show_menu(
+    uow: UnitOfWork, extensions: Mapping[str, Any], channel: str, external_id: str, commands: CommandList
+) -> None:
+    """Give one chat its own menu once the caller's transaction commits (best effort: the channel sends it in
+    the background). A transaction rolled back shows nothing: its turn may run again, or never have happened."""
     hook = extensions.get(CHAT_COMMANDS_HOOK)
     if hook is not None:
-        hook(channel, external_id, commands)
+        event.listen(uow.session, "after_commit", lambda _session: hook(channel, external_id, commands), once=True)
 
 
 def staff_menus(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
 from services.bootstrap import App
 from services.handoff.accounts import add_counsellor, create_invite
 from services.handoff.admin import deactivate
@@ -13,8 +16,10 @@ from services.supporters.accounts import add_supporter
 from services.supporters.accounts import create_invite as supporter_invite
 from services.supporters.accounts import deactivate as deactivate_supporter
 from services.supporters.feature import SUPPORTERS
+from storage.handoff_models import Counsellor
 from tests.batch_support import delivered, inbound
 from tests.conftest import AppFactory
+from tests.helpers import break_turns_on
 
 
 def recorder(app: App) -> dict[tuple[str, str], list[str]]:
@@ -40,6 +45,30 @@ def test_redeeming_an_invitation_gives_the_chat_the_counsellors_menu(make_app: A
     assert "assign" in shown[("test", "c1")], "a feature's desk command is in the menu"
     welcome = delivered(app)[-1].text
     assert "/assign (đề xuất người hỗ trợ sau cai)" in welcome, "and in the help text"
+
+
+def test_the_menu_is_shown_once_the_redemption_is_committed_and_never_for_a_turn_undone(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    committed: list[bool] = []
+
+    def hook(channel: str, external_id: str, _commands: CommandList) -> None:
+        with app.uow() as uow:  # another transaction: it sees only what was committed
+            counsellors = uow.session.scalars(select(Counsellor).where(Counsellor.channel == channel)).all()
+            committed.append([counsellor.external_id for counsellor in counsellors] == [external_id])
+
+    app.extensions[CHAT_COMMANDS_HOOK] = hook
+    with app.uow() as uow:
+        code = create_invite(uow, app.clock.now(), valid_for=timedelta(hours=1), name="Hoa")
+        uow.commit()
+    break_turns_on(app, monkeypatch)
+    stored = app.dialogue.receive_many([inbound(app, "c1", f"/start {code}"), inbound(app, "u1", "boom")])
+    people = [result.person_id for result in stored if result is not None]
+    # One group transaction: the redemption's turn runs, the next one breaks, and the batch is undone; then each
+    # message is handled on its own and the redemption commits.
+    assert app.dialogue.process_people(people) == 2
+    assert committed == [True], "shown once, after the commit that made the counsellor"
 
 
 def test_every_account_has_its_menu_at_start_and_a_closed_one_loses_it(make_app: AppFactory) -> None:

@@ -52,7 +52,11 @@ class Gate:
         turn.leave_flow()
         counsellor = redemption.counsellor
         show_menu(
-            self._h.extensions, counsellor.channel, counsellor.external_id, counsellor_commands(self._h.extensions)
+            turn.uow,
+            self._h.extensions,
+            counsellor.channel,
+            counsellor.external_id,
+            counsellor_commands(self._h.extensions),
         )
         welcome = _("Welcome to the hotline's counsellor desk.")
         if redemption.needs_name:

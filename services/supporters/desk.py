@@ -82,7 +82,7 @@ class SupporterDesk:
             return True
         turn.leave_flow()
         supporter = redemption.supporter
-        show_menu(self._sp.extensions, supporter.channel, supporter.external_id, supporter_commands())
+        show_menu(turn.uow, self._sp.extensions, supporter.channel, supporter.external_id, supporter_commands())
         turn.say(texts.welcome_text(supporter))
         return True
 
