@@ -3,12 +3,15 @@ chat's own command list). Without a channel that has menus (the console chat), n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import event
 
 from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 # (command, description) pairs, descriptions already translated; an empty list gives the chat the default menu back
 CommandList = Sequence[tuple[str, str]]
@@ -25,8 +28,16 @@ def show_menu(
     """Give one chat its own menu once the caller's transaction commits (best effort: the channel sends it in
     the background). A transaction rolled back shows nothing: its turn may run again, or never have happened."""
     hook = extensions.get(CHAT_COMMANDS_HOOK)
-    if hook is not None:
-        event.listen(uow.session, "after_commit", lambda _session: hook(channel, external_id, commands), once=True)
+    if hook is None:
+        return
+
+    def show(_session: object) -> None:
+        try:
+            hook(channel, external_id, commands)
+        except Exception as exc:  # the commit stands whatever the channel does
+            log.warning("chat menu not shown", extra={"error": type(exc).__name__})
+
+    event.listen(uow.session, "after_commit", show, once=True)
 
 
 def staff_menus(

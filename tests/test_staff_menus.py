@@ -71,6 +71,23 @@ def test_the_menu_is_shown_once_the_redemption_is_committed_and_never_for_a_turn
     assert committed == [True], "shown once, after the commit that made the counsellor"
 
 
+def test_a_channel_that_fails_to_show_the_menu_undoes_nothing(make_app: AppFactory) -> None:
+    app = make_app()
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the event loop is closed")
+
+    app.extensions[CHAT_COMMANDS_HOOK] = broken
+    with app.uow() as uow:
+        code = create_invite(uow, app.clock.now(), valid_for=timedelta(hours=1), name="Hoa")
+        uow.commit()
+    app.dialogue.handle(inbound(app, "c1", f"/start {code}"))
+    assert "Hoa" in delivered(app)[-1].text
+    with app.uow() as uow:
+        assert [c.name for c in uow.session.scalars(select(Counsellor))] == ["Hoa"]
+    assert app.dialogue.pending_people() == []
+
+
 def test_every_account_has_its_menu_at_start_and_a_closed_one_loses_it(make_app: AppFactory) -> None:
     app = make_app()
     with app.uow() as uow:
