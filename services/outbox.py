@@ -55,6 +55,7 @@ class PendingDelivery:
     attempts: int
     parts_sent: int
     unreachable: bool
+    copy_of: str | None = None  # a channel message to copy instead of sending `text`
 
 
 class OutboxQueue:
@@ -106,7 +107,15 @@ class OutboxQueue:
                 buttons = tuple(Button(b["label"], b["payload"]) for b in json.loads(row.buttons or "[]"))
                 ready.append(
                     PendingDelivery(
-                        row.id, row.person_id, recipient, row.text, buttons, row.attempts, row.parts_sent, unreachable
+                        row.id,
+                        row.person_id,
+                        recipient,
+                        row.text,
+                        buttons,
+                        row.attempts,
+                        row.parts_sent,
+                        unreachable,
+                        row.copy_of,
                     )
                 )
         return ready

@@ -150,6 +150,9 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     # Channels that split a long text into parts record how many went out, so a retry never repeats one.
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A copy of a message the channel received (its channel message id, e.g. a photo relayed to a counsellor):
+    # the channel copies that message instead of sending `text`.
+    copy_of: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
 
 
 class HandoffRequest(Base):

@@ -45,6 +45,7 @@ class PendingInbound:
     kind: str
     text: str
     payload: str | None
+    message_id: str  # the channel's id of the message
 
 
 class PeopleRepository:
@@ -279,6 +280,7 @@ class InboxRepository:
                 InboxMessage.kind,
                 InboxMessage.text,
                 InboxMessage.payload,
+                InboxMessage.message_id,
             )
             .where(InboxMessage.status == InboxStatus.PENDING, InboxMessage.person_id.in_(sorted(set(person_ids))))
             .order_by(InboxMessage.id)
@@ -335,7 +337,14 @@ class OutboxRepository:
         return row.id
 
     def queue(
-        self, person_id: int, channel: str, text: str, buttons: Sequence[dict[str, str]], now: datetime
+        self,
+        person_id: int,
+        channel: str,
+        text: str,
+        buttons: Sequence[dict[str, str]],
+        now: datetime,
+        *,
+        copy_of: str | None = None,
     ) -> OutboxMessage:
         """Add a row without flushing: many rows in one transaction go in one batch (scheduler ticks)."""
         row = OutboxMessage(
@@ -347,6 +356,7 @@ class OutboxRepository:
             attempts=0,
             created_at=now,
             next_attempt_at=now,
+            copy_of=copy_of,
         )
         self._s.add(row)
         return row

@@ -13,9 +13,10 @@ from services.events import Events
 from services.handoff.accounts import create_invite
 from services.handoff.core import Repos
 from services.handoff.queue import Priority, enqueue_person
+from services.media import COPIES_MEDIA
 from services.types import MessageKind
 from storage.handoff_models import Counsellor, HandoffEvent, HandoffNote
-from storage.models import AuditLog, HandoffRequest, HandoffStatus
+from storage.models import AuditLog, HandoffRequest, HandoffStatus, InboxMessage, OutboxMessage
 from tests.conftest import AppFactory
 from tests.handoff_support import Party
 
@@ -334,6 +335,21 @@ def test_unsupported_media_from_the_person_is_described_to_the_counsellor(app: A
     party.send("u1", MessageKind.VOICE)
     assert "#1 đã gửi một tin nhắn thoại" in party.to("c1")
     assert "chưa chuyển được một tin nhắn thoại" in party.to("u1")
+
+
+def test_media_goes_across_as_a_copy_where_the_channel_can_copy_it(app: App) -> None:
+    app.extensions[COPIES_MEDIA] = {"test"}
+    party = _talking(app)
+    party.send("u1", MessageKind.PHOTO)
+    assert party.to("c1") == "#1: (đã gửi một ảnh)\nmột ảnh", "a line saying who sent it, then the copy"
+    assert party.to("u1") == "", "passed on: the bot says nothing"
+    party.send("c1", MessageKind.VOICE)
+    assert party.to("u1") == "Lan: (đã gửi một tin nhắn thoại)\nmột tin nhắn thoại"
+    with app.uow() as uow:
+        sources = {m.kind: m.message_id for m in uow.session.scalars(select(InboxMessage))}
+        copies = [(row.text, row.copy_of) for row in uow.session.scalars(select(OutboxMessage)) if row.copy_of]
+    assert copies == [("một ảnh", sources["photo"]), ("một tin nhắn thoại", sources["voice"])]
+    assert _request(app).person_waiting_since is None, "the counsellor's copy counts as their answer"
 
 
 def test_timeouts_follow_the_settings(monkeypatch: pytest.MonkeyPatch, make_app: AppFactory) -> None:

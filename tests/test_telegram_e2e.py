@@ -266,3 +266,30 @@ def test_asking_for_a_counsellor(bot: RunningBot, server: FakeTelegram) -> None:
     assert ("Hủy yêu cầu", "handoff:cancel") in reply.buttons
     server.press_label(U1, "Hủy yêu cầu")
     assert "hủy" in server.wait_messages(U1, count + 2)[-1].text
+
+
+def test_photos_and_voice_notes_go_across_a_conversation_as_copies(bot: RunningBot, server: FakeTelegram) -> None:
+    counsellor = 5550009
+    with bot.app.uow() as uow:
+        add_counsellor(uow, "telegram", str(counsellor), "Lan", bot.app.clock.now())
+        uow.commit()
+    server.message(counsellor, "/on")
+    server.wait_messages(counsellor, 1)
+    consent(server, U1)
+    server.message(U1, "/counsellor")
+    server.wait_until(lambda: any("#1" in t for t in server.texts(counsellor)), what="the counsellor is told")
+    server.message(counsellor, "/accept")
+    server.wait_until(lambda: "Lan đã vào" in server.texts(U1)[-1], what="the person is told")
+    seen, told = len(server.messages(counsellor)), len(server.messages(U1))
+
+    server.media(U1, "photo", caption="cai nay la gi vay")
+    header, copy = server.wait_messages(counsellor, seen + 2)[seen:]
+    assert header.text == "#1: (đã gửi một ảnh)"
+    assert copy.copy_of is not None and "photo" in copy.copy_of and copy.text == "cai nay la gi vay"
+    assert copy.copy_of["chat"]["id"] == U1, "the very message the person sent, copied (no 'forwarded from')"
+
+    server.media(counsellor, "voice")
+    header, copy = server.wait_messages(U1, told + 2)[told:]
+    assert header.text == "Lan: (đã gửi một tin nhắn thoại)"
+    assert copy.copy_of is not None and "voice" in copy.copy_of
+    assert len(server.messages(U1)) == told + 2, "nothing else: the bot stays quiet during the relay"

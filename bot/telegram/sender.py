@@ -152,7 +152,10 @@ class TelegramSender:
         for index in range(min(row.parts_sent, len(parts) - 1), len(parts)):
             last = index == len(parts) - 1
             try:
-                await self._send(chat_id, to_html(parts[index]), markup if last else None)
+                if row.copy_of is not None:
+                    await self._copy(chat_id, row.copy_of)
+                else:
+                    await self._send(chat_id, to_html(parts[index]), markup if last else None)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.stats["retry_after"] += 1
@@ -183,6 +186,12 @@ class TelegramSender:
     async def _send(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> None:
         async with self._chats.get(chat_id).slot(), self._global.slot():
             await self._bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+    async def _copy(self, chat_id: int, source: str) -> None:
+        """A copy of a message a user sent the bot ("chat:message", as updates.py names it): no "forwarded from"."""
+        from_chat_id, message_id = (int(part) for part in source.split(":"))
+        async with self._chats.get(chat_id).slot(), self._global.slot():
+            await self._bot.copy_message(chat_id, from_chat_id, message_id)
 
     async def _markup(self, row: PendingDelivery) -> InlineKeyboardMarkup | None:
         if any(len(b.payload.encode("utf-8")) > MAX_CALLBACK_BYTES for b in row.buttons):

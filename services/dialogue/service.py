@@ -150,7 +150,9 @@ class DialogueService:
             return stored, self._turns_in(uow, fresh, None, {}, locked=locked)[1] if fresh else 0
         stored = self._store(uow, inbounds, person_ids, handled_at=self._clock.now())
         todo = [
-            PendingInbound(result.inbox_id, result.person_id, inbound.kind.value, inbound.text, inbound.payload)
+            PendingInbound(
+                result.inbox_id, result.person_id, inbound.kind.value, inbound.text, inbound.payload, inbound.message_id
+            )
             for inbound, result in zip(inbounds, stored, strict=True)
             if result is not None
         ]
@@ -392,6 +394,7 @@ class DialogueService:
             kind=MessageKind(message.kind),
             text=text,
             payload=message.payload,
+            message_id=message.message_id,
             truncated=truncated,
             _parse=self._nlu.parse if parsed is None else _preparsed(text, parsed, self._nlu),
             events=self._events,
@@ -441,7 +444,7 @@ def write_replies(uow: UnitOfWork, sender: Person, replies: list[Reply], now: da
     for reply in replies:
         person = sender if reply.person_id is None else uow.people.get(reply.person_id)
         buttons = [{"label": b.label, "payload": b.payload} for b in reply.buttons]
-        uow.outbox.queue(person.id, person.channel, reply.text.strip(), buttons, now)
+        uow.outbox.queue(person.id, person.channel, reply.text.strip(), buttons, now, copy_of=reply.copy_of)
 
 
 def _preparsed(text: str, parsed: ParseResult, nlu: NluEngine) -> Callable[[str], ParseResult]:

@@ -20,6 +20,7 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     person_id: int | None = None  # None: the person of the turn
+    copy_of: str | None = None  # a copy of this channel message goes instead of the text (services/media.py)
 
 
 @dataclass(slots=True)
@@ -36,6 +37,7 @@ class Turn:
     truncated: bool
     _parse: Callable[[str], ParseResult]
     events: Events = field(default_factory=Events)
+    message_id: str = ""  # the channel's id of the message (what a channel copies, services/media.py)
     replies: list[Reply] = field(default_factory=list)
     _parsed: ParseResult | None = None
     _data: dict[str, Any] | None = None
@@ -44,12 +46,13 @@ class Turn:
         """Reply to the person who wrote."""
         self.replies.append(Reply(text.strip(), tuple(buttons)))
 
-    def send(self, person_id: int, text: str, buttons: Sequence[Button] = ()) -> None:
-        """Message someone else (a counsellor, the person of a relay) in the same transaction."""
-        if person_id == self.person.id:
+    def send(self, person_id: int, text: str, buttons: Sequence[Button] = (), *, copy_of: str | None = None) -> None:
+        """Message someone else (a counsellor, the person of a relay) in the same transaction; with `copy_of`, a
+        copy of that channel message instead (`text` is then what the row says of it)."""
+        if person_id == self.person.id and copy_of is None:
             self.say(text, buttons)
         else:
-            self.replies.append(Reply(text.strip(), tuple(buttons), person_id))
+            self.replies.append(Reply(text.strip(), tuple(buttons), person_id, copy_of))
 
     @property
     def parse(self) -> ParseResult:

@@ -19,6 +19,7 @@ from services.handoff.duty import go_off_duty, go_on_duty, hand_on_buttons
 from services.handoff.notify import ACCEPT, accept_button, queue_summary
 from services.handoff.texts import duration_text, media_label, priority_label
 from services.i18n import _
+from services.media import copy_for
 from services.types import MessageKind
 from storage.handoff_models import Counsellor, HandoffEventKind, NoteKind
 from storage.models import HandoffRequest, HandoffStatus
@@ -192,6 +193,15 @@ class Desk:
         if found is None:
             return
         what = media_label(turn.kind.value)
+        copied = copy_for(turn, turn.uow.people.get(found.person_id).channel, self._h.extensions)
+        if copied is not None:
+            request = lock_conversation(repos, found.id)
+            if request is None or request.status != HandoffStatus.ACTIVE or request.counsellor_id != counsellor.id:
+                turn.say(_("That conversation has just ended; nothing was sent."))
+                return
+            relay_from_counsellor(turn, request, counsellor, _("(sent {what})").format(what=what), turn.now)
+            turn.send(request.person_id, what, copy_of=copied)
+            return
         turn.send(
             found.person_id,
             _("{name} sent {what}, which cannot be shown in this chat.").format(name=counsellor.name, what=what),

@@ -17,6 +17,7 @@ from services.handoff.desk_handover import outcome_buttons
 from services.handoff.queue import Priority
 from services.handoff.texts import crisis_kind_label, media_label
 from services.i18n import _
+from services.media import copy_for
 from services.types import Button, MessageKind
 from storage.handoff_models import HandoffEventKind
 from storage.models import HandoffRequest, HandoffStatus
@@ -79,6 +80,11 @@ class RelayFlow:
             return
         if turn.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
             what = media_label(turn.kind.value)
+            copied = copy_for(turn, counsellor.channel, self._h.extensions)
+            if copied is not None:
+                relay_from_person(turn, request, counsellor, _("(sent {what})").format(what=what), turn.now)
+                turn.send(counsellor.person_id, what, copy_of=copied)
+                return
             turn.send(
                 counsellor.person_id,
                 _("#{ref} sent {what}, which cannot be shown in this chat.").format(ref=request.id, what=what),

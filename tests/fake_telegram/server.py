@@ -48,6 +48,7 @@ class SentMessage:
     reply_markup: dict[str, Any] | None = None
     edits: list[str] = field(default_factory=list)
     wall: float = field(default_factory=time.time)
+    copy_of: dict[str, Any] | None = None  # copyMessage: the message copied, as the user sent it
 
 
 class FakeTelegram:
@@ -75,6 +76,7 @@ class FakeTelegram:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.sent: list[SentMessage] = []
         self.by_id: dict[tuple[int, int], SentMessage] = {}
+        self.from_users: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message id) → the message, for copies
         self.callback_answers: dict[str, str | None] = {}
         self.open_callbacks: set[str] = set()
         self.commands: dict[str, list[dict[str, str]]] = {}
@@ -160,6 +162,8 @@ class FakeTelegram:
             self.injected_at[update_id] = time.monotonic()
             message = update.get("message") or update.get("edited_message") or {}
             key = f"{message['chat']['id']}:{message['message_id']}" if message else ""
+            if message:
+                self.from_users[(message["chat"]["id"], message["message_id"])] = message
             self.injected_wall[update_id] = (time.time(), key)
         self._wake()
         return update_id
@@ -404,6 +408,27 @@ class FakeTelegram:
             self.sent.append(sent)
             self.by_id[(chat_id, message_id)] = sent
             return _ok(self._message_json(sent))
+
+    async def _api_copyMessage(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id not in self._message_ids:
+            return _error(400, "Bad Request: chat not found")
+        original = self.from_users.get((int(params["from_chat_id"]), int(params["message_id"])))
+        if original is None:
+            return _error(400, "Bad Request: message to copy not found")
+        with self._lock:
+            wait = self._limit(chat_id, "sendMessage")
+            if wait is not None:
+                self.too_many += 1
+                return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            message_id = next(self._message_ids[chat_id])
+            caption = str(original.get("caption") or "")
+            sent = SentMessage(chat_id, message_id, caption, caption, [], time.monotonic(), copy_of=original)
+            self.sent.append(sent)
+            self.by_id[(chat_id, message_id)] = sent
+            return _ok({"message_id": message_id})
 
     def _check_text(
         self, raw: str, params: dict[str, Any]

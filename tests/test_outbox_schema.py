@@ -1,0 +1,41 @@
+"""The outbox's own migrations (0007 parts sent and long button payloads, 0008 copies) match the models, and 0008
+goes down and up again without touching the rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from services.bootstrap import App
+from storage.migrate import downgrade, upgrade
+from storage.models import Base, OutboxMessage
+
+TABLES = {"outbox", "button_payloads"}
+
+
+def _differences(app: App) -> list[object]:
+    with app.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    return [d for d in diffs if any(f"'{table}'" in repr(d) or f"{table}." in repr(d) for table in TABLES)]
+
+
+def test_the_outbox_migrations_match_the_models(app: App) -> None:
+    assert _differences(app) == []
+
+
+def test_revision_0008_goes_down_to_0007_and_back_keeping_the_rows(app: App) -> None:
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    with app.uow() as uow:
+        person = uow.people.get_or_create("test", "u1", now)
+        uow.outbox.queue(person.id, "test", "Dạ, chào bạn", [], now)
+        uow.commit()
+    downgrade(app.engine, "0007")
+    assert "copy_of" not in {column["name"] for column in inspect(app.engine).get_columns("outbox")}
+    upgrade(app.engine)
+    assert _differences(app) == []
+    with app.uow() as uow:
+        rows = uow.session.scalars(select(OutboxMessage)).all()
+        assert [(row.text, row.copy_of) for row in rows] == [("Dạ, chào bạn", None)]
