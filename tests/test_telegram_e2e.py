@@ -280,6 +280,7 @@ def test_photos_and_voice_notes_go_across_a_conversation_as_copies(bot: RunningB
     server.wait_until(lambda: any("#1" in t for t in server.texts(counsellor)), what="the counsellor is told")
     server.message(counsellor, "/accept")
     server.wait_until(lambda: "Lan đã vào" in server.texts(U1)[-1], what="the person is told")
+    server.wait_until(lambda: "bạn đang nhận" in server.texts(counsellor)[-1], what="the counsellor's card")
     seen, told = len(server.messages(counsellor)), len(server.messages(U1))
 
     server.media(U1, "photo", caption="cai nay la gi vay")

@@ -181,12 +181,19 @@ class Desk:
         if ref is not None and not rest:
             self._switch(turn, repos, counsellor, ref)
             return
-        request = lock_conversation(repos, found.id)
-        if request is None or request.status != HandoffStatus.ACTIVE or request.counsellor_id != counsellor.id:
-            turn.say(_("That conversation has just ended; nothing was sent."))
+        request = self._still_open(turn, repos, counsellor, found.id)
+        if request is None:
             return
         relay_from_counsellor(turn, request, counsellor, rest if ref is not None else text, turn.now)
         counsellor.current_request_id = request.id
+
+    def _still_open(self, turn: Turn, repos: Repos, counsellor: Counsellor, request_id: int) -> HandoffRequest | None:
+        """The conversation, locked, if it is still this counsellor's and open; else says nothing was sent."""
+        request = lock_conversation(repos, request_id)
+        if request is None or request.status != HandoffStatus.ACTIVE or request.counsellor_id != counsellor.id:
+            turn.say(_("That conversation has just ended; nothing was sent."))
+            return None
+        return request
 
     def _media(self, turn: Turn, repos: Repos, counsellor: Counsellor) -> None:
         found = resolve_target(turn, repos, counsellor, None)
@@ -195,9 +202,8 @@ class Desk:
         what = media_label(turn.kind.value)
         copied = copy_for(turn, turn.uow.people.get(found.person_id).channel, self._h.extensions)
         if copied is not None:
-            request = lock_conversation(repos, found.id)
-            if request is None or request.status != HandoffStatus.ACTIVE or request.counsellor_id != counsellor.id:
-                turn.say(_("That conversation has just ended; nothing was sent."))
+            request = self._still_open(turn, repos, counsellor, found.id)
+            if request is None:
                 return
             relay_from_counsellor(turn, request, counsellor, _("(sent {what})").format(what=what), turn.now)
             turn.send(request.person_id, what, copy_of=copied)

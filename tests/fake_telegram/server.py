@@ -390,45 +390,53 @@ class FakeTelegram:
     async def _api_sendMessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
         raw = str(params.get("text") or "")
-        if chat_id in self.blocked:
-            return _error(403, "Forbidden: bot was blocked by the user")
-        if chat_id not in self._message_ids:
-            return _error(400, "Bad Request: chat not found")
+        refused = self._refused(chat_id)
+        if refused is not None:
+            return refused
         checked = self._check_text(raw, params)
         if isinstance(checked, web.Response):
             return checked
         text, markup, buttons = checked
-        with self._lock:
-            wait = self._limit(chat_id, "sendMessage")
-            if wait is not None:
-                self.too_many += 1
-                return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
-            message_id = next(self._message_ids[chat_id])
-            sent = SentMessage(chat_id, message_id, text, raw, buttons, time.monotonic(), markup)
-            self.sent.append(sent)
-            self.by_id[(chat_id, message_id)] = sent
-            return _ok(self._message_json(sent))
+        sent = self._record(
+            chat_id, lambda message_id: SentMessage(chat_id, message_id, text, raw, buttons, time.monotonic(), markup)
+        )
+        return sent if isinstance(sent, web.Response) else _ok(self._message_json(sent))
 
     async def _api_copyMessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
+        refused = self._refused(chat_id)
+        if refused is not None:
+            return refused
+        original = self.from_users.get((int(params["from_chat_id"]), int(params["message_id"])))
+        if original is None:
+            return _error(400, "Bad Request: message to copy not found")
+        caption = str(original.get("caption") or "")
+        sent = self._record(
+            chat_id,
+            lambda message_id: SentMessage(
+                chat_id, message_id, caption, caption, [], time.monotonic(), copy_of=original
+            ),
+        )
+        return sent if isinstance(sent, web.Response) else _ok({"message_id": sent.message_id})
+
+    def _refused(self, chat_id: int) -> web.Response | None:
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
         if chat_id not in self._message_ids:
             return _error(400, "Bad Request: chat not found")
-        original = self.from_users.get((int(params["from_chat_id"]), int(params["message_id"])))
-        if original is None:
-            return _error(400, "Bad Request: message to copy not found")
+        return None
+
+    def _record(self, chat_id: int, build: Callable[[int], SentMessage]) -> SentMessage | web.Response:
+        """A message to the chat within the limits (built with the chat's next message id), or a 429."""
         with self._lock:
             wait = self._limit(chat_id, "sendMessage")
             if wait is not None:
                 self.too_many += 1
                 return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
-            message_id = next(self._message_ids[chat_id])
-            caption = str(original.get("caption") or "")
-            sent = SentMessage(chat_id, message_id, caption, caption, [], time.monotonic(), copy_of=original)
+            sent = build(next(self._message_ids[chat_id]))
             self.sent.append(sent)
-            self.by_id[(chat_id, message_id)] = sent
-            return _ok({"message_id": message_id})
+            self.by_id[(chat_id, sent.message_id)] = sent
+            return sent
 
     def _check_text(
         self, raw: str, params: dict[str, Any]
