@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
@@ -139,7 +139,7 @@ class OutboxQueue:
             moved = uow.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == delivery.id, OutboxMessage.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, error=None)
+                .values(**_sent_values(now))
             )
             if delivery.unreachable:
                 uow.session.execute(update(Person).where(Person.id == delivery.person_id).values(unreachable=False))
@@ -155,7 +155,7 @@ class OutboxQueue:
             uow.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_([d.id for d in deliveries]), OutboxMessage.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, error=None),
+                .values(**_sent_values(now)),
                 execution_options={"synchronize_session": False},
             )
             reachable = sorted({d.person_id for d in deliveries if d.unreachable})
@@ -196,8 +196,21 @@ class OutboxQueue:
             uow.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == delivery.id, OutboxMessage.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.FAILED, attempts=OutboxMessage.attempts + 1, error=error[:200])
+                .values(
+                    status=OutboxStatus.FAILED, attempts=OutboxMessage.attempts + 1, error=error[:200], copy_of=None
+                )
             )
             if unreachable:
                 uow.session.execute(update(Person).where(Person.id == delivery.person_id).values(unreachable=True))
             uow.commit()
+
+
+def _sent_values(now: datetime) -> dict[str, object]:
+    """A row done with: sent, and no longer naming the message it copied (whose chat id identifies its sender)."""
+    return {
+        "status": OutboxStatus.SENT,
+        "sent_at": now,
+        "attempts": OutboxMessage.attempts + 1,
+        "error": None,
+        "copy_of": None,
+    }

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from services.bootstrap import App
 from services.clock import SystemClock
@@ -294,3 +295,12 @@ def test_photos_and_voice_notes_go_across_a_conversation_as_copies(bot: RunningB
     assert header.text == "Lan: (đã gửi một tin nhắn thoại)"
     assert copy.copy_of is not None and "voice" in copy.copy_of
     assert len(server.messages(U1)) == told + 2, "nothing else: the bot stays quiet during the relay"
+
+    def copies_left() -> list[tuple[str, str | None]]:
+        with bot.app.uow() as uow:
+            rows = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+            return [(row.status, row.copy_of) for row in rows if row.text in ("một ảnh", "một tin nhắn thoại")]
+
+    server.wait_until(
+        lambda: copies_left() == [(OutboxStatus.SENT, None)] * 2, what="copies sent, and their sources forgotten"
+    )
