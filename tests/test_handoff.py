@@ -154,6 +154,21 @@ def test_context_card_is_audited_and_uses_the_other_features_hooks(app: App) -> 
     assert calls == [person_id]
 
 
+def test_the_card_lists_what_the_person_asked_not_small_talk(app: App) -> None:
+    party = Party(app)
+    party.counsellor("c1", "Lan")
+    party.consent("u1")
+    party.say("u1", "thoi tiet hom nay the nao")
+    party.say("u1", "chi phi cai nghien bao nhieu")
+    party.say("u1", "/counsellor")
+    party.say("c1", "/accept")
+    card = party.to("c1")
+    assert "Đã hỏi bot về:" in card
+    topics = next(line for line in card.splitlines() if "Đã hỏi bot về:" in line)
+    assert "Ngoài phạm vi" not in topics and "/" not in topics.split(":", 1)[1]
+    assert len(topics.split(";")) == 1, "one topic: the cost question"
+
+
 def test_enrol_sends_the_person_the_after_care_consent_question(app: App) -> None:
     party = _talking(app)
     party.say("c1", "/enrol")

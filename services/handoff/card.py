@@ -24,7 +24,18 @@ HISTORY = timedelta(days=30)
 MAX_TOPICS = 6
 CARD_ENTITIES = ("substance", "relation", "location")  # never phone numbers from free text
 NOT_TOPICS = frozenset(
-    {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "request_counsellor", "cancel"}
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "bot_challenge",
+        "help",
+        "request_counsellor",
+        "cancel",
+        "out_of_scope",  # not a topic: "/start" and small talk read as it
+    }
 )
 
 
