@@ -12,7 +12,7 @@ import yaml
 
 from bot.channels.render import resolve_button
 from services.bootstrap import App
-from services.media import COPIES_MEDIA
+from services.media import allow_copies
 from services.types import Button, Inbound, MessageKind, Outbound
 
 CHANNEL = "scenario"
@@ -86,7 +86,7 @@ class Simulator:
         result = Result(name=str(doc.get("name", "scenario")))
         self._setup_counsellors(doc.get("counsellors") or [])
         if doc.get("copies_media"):  # the simulated channel copies media across, as Telegram does
-            self._app.extensions.setdefault(COPIES_MEDIA, set()).add(CHANNEL)
+            allow_copies(self._app.extensions, CHANNEL)
         for key, value in doc.items():
             setup = self._app.extensions.get(SETUP_HOOK + str(key))
             if setup is not None:

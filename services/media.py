@@ -25,6 +25,11 @@ COPYABLE = frozenset(
 )
 
 
+def allow_copies(extensions: dict[str, Any], channel: str) -> None:
+    """Called by a channel that delivers an outbox row's `copy_of` as a copy of that message."""
+    extensions.setdefault(COPIES_MEDIA, set()).add(channel)
+
+
 def copy_for(turn: Turn, recipient_channel: str, extensions: Mapping[str, Any]) -> str | None:
     """The channel message to copy to a recipient on `recipient_channel`, or None when it cannot go as it is."""
     if turn.kind not in COPYABLE or not turn.message_id or recipient_channel != turn.person.channel:

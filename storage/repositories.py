@@ -237,7 +237,7 @@ class InboxRepository:
         (by turns of the same transaction)."""
         if not messages:
             return []
-        handled = {"status": InboxStatus.HANDLED, "attempts": 1} if handled_at else {}
+        handled = {"status": InboxStatus.HANDLED, "attempts": 1} if handled_at is not None else {}
         values = [
             {
                 "channel": m.channel,

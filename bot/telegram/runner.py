@@ -22,7 +22,7 @@ from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import CHANNEL
 from bot.telegram.webhook import serve_webhook
 from services.bootstrap import App
-from services.media import COPIES_MEDIA
+from services.media import allow_copies
 from services.menus import staff_menus
 from services.outbox import OutboxQueue
 from storage.button_payloads import shorten
@@ -87,7 +87,7 @@ class TelegramChannel:
             )
             receiver = Receiver(self.app, queues, self.sender, executor, lambda: bot.username)
             self.app.extensions[CHAT_COMMANDS_HOOK] = chat_commands_hook(bot, loop, CHANNEL)
-            self.app.extensions.setdefault(COPIES_MEDIA, set()).add(CHANNEL)
+            allow_copies(self.app.extensions, CHANNEL)
             await set_user_commands(bot)
             # Staff chats get their own menus (a deactivated account's is taken away), in the background.
             for channel, external_id, commands in await loop.run_in_executor(

@@ -23,7 +23,7 @@ from bot.telegram.limiter import ChatLimiters, WindowLimiter
 from bot.telegram.marks import SentMarks
 from bot.telegram.render import MAX_CALLBACK_BYTES, keyboard, split_text, to_html
 from bot.telegram.settings import TelegramSettings
-from bot.telegram.updates import CHANNEL
+from bot.telegram.updates import CHANNEL, from_message_key
 from services.i18n import _
 from services.outbox import OutboxQueue, PendingDelivery
 
@@ -147,7 +147,7 @@ class TelegramSender:
     async def _deliver(self, row: PendingDelivery) -> bool:
         """Send the row's parts; True when the person's next row may follow."""
         chat_id = int(row.recipient)
-        parts = split_text(row.text)
+        parts = [row.text] if row.copy_of is not None else split_text(row.text)  # a copy goes once, whole
         markup = await self._markup(row)
         for index in range(min(row.parts_sent, len(parts) - 1), len(parts)):
             last = index == len(parts) - 1
@@ -188,8 +188,8 @@ class TelegramSender:
             await self._bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup)
 
     async def _copy(self, chat_id: int, source: str) -> None:
-        """A copy of a message a user sent the bot ("chat:message", as updates.py names it): no "forwarded from"."""
-        from_chat_id, message_id = (int(part) for part in source.split(":"))
+        """A copy of a message a user sent the bot (its inbox key, updates.message_key): no "forwarded from"."""
+        from_chat_id, message_id = from_message_key(source)
         async with self._chats.get(chat_id).slot(), self._global.slot():
             await self._bot.copy_message(chat_id, from_chat_id, message_id)
 

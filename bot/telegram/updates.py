@@ -56,12 +56,23 @@ def convert(update: Update, now: datetime) -> Converted:
     inbound = Inbound(
         channel=CHANNEL,
         user_id=str(message.from_user.id),
-        message_id=f"{message.chat.id}:{message.message_id}{suffix}",
+        message_id=message_key(message.chat.id, message.message_id) + suffix,
         received_at=now,
         text=text,
         kind=kind,
     )
     return Incoming(inbound, message.chat.id)
+
+
+def message_key(chat_id: int, message_id: int) -> str:
+    """The inbox's id of a message a user sent ("chat:message"); `from_message_key` reads it back (copies)."""
+    return f"{chat_id}:{message_id}"
+
+
+def from_message_key(key: str) -> tuple[int, int]:
+    """(chat id, message id) of a key made by `message_key`."""
+    chat_id, message_id = key.split(":")
+    return int(chat_id), int(message_id)
 
 
 def _callback(update: Update, now: datetime) -> Converted:

@@ -121,8 +121,7 @@ class DialogueService:
                     stored, read = self._store_and_turn(uow, inbounds)
                 else:
                     stored = self._store(uow, inbounds, self._senders(uow, inbounds)[0])
-                    fresh = [result.person_id for result in stored if result is not None]
-                    read = self._turns_in(uow, fresh, None, {})[1] if fresh else 0
+                    read = self._pending_turns(uow, stored)
                 uow.commit()
         except Exception as exc:
             log.warning("turns on receipt failed; messages stored alone", extra={"error": type(exc).__name__})
@@ -146,8 +145,7 @@ class DialogueService:
         )
         if any(waiting.values()):
             stored = self._store(uow, inbounds, person_ids)
-            fresh = [result.person_id for result in stored if result is not None]
-            return stored, self._turns_in(uow, fresh, None, {}, locked=locked)[1] if fresh else 0
+            return stored, self._pending_turns(uow, stored, locked)
         stored = self._store(uow, inbounds, person_ids, handled_at=self._clock.now())
         todo = [
             PendingInbound(
@@ -158,6 +156,14 @@ class DialogueService:
         ]
         self._run_turns(uow, locked, states, todo, self._parse_all(todo))
         return stored, len(todo)
+
+    def _pending_turns(
+        self, uow: UnitOfWork, stored: Sequence[Stored | None], locked: dict[int, Person] | None = None
+    ) -> int:
+        """The turns of every pending message of the people who just stored one, oldest first; returns how many
+        messages were read. `locked`: the people, when the caller holds their locks already."""
+        people = [result.person_id for result in stored if result is not None]
+        return self._turns_in(uow, people, None, {}, locked=locked)[1] if people else 0
 
     def _senders(
         self, uow: UnitOfWork, inbounds: Sequence[Inbound], *, lock: bool = False
