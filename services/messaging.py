@@ -9,8 +9,17 @@ from services.types import Button
 from storage.uow import UnitOfWork
 
 
-def send_message(uow: UnitOfWork, person_id: int, text: str, buttons: Sequence[Button], now: datetime) -> int:
-    """Queue a message to a person on their own channel; returns the outbox row id."""
+def send_message(
+    uow: UnitOfWork,
+    person_id: int,
+    text: str,
+    buttons: Sequence[Button],
+    now: datetime,
+    *,
+    about_person_id: int | None = None,
+) -> int:
+    """Queue a message to a person on their own channel; returns the outbox row id. `about_person_id`: whose
+    words the message carries, when they are someone else's (their /delete removes it)."""
     person = uow.people.get(person_id)
     return uow.outbox.add(
         person.id,
@@ -18,6 +27,7 @@ def send_message(uow: UnitOfWork, person_id: int, text: str, buttons: Sequence[B
         text.strip(),
         [{"label": b.label, "payload": b.payload} for b in buttons],
         now,
+        about_person_id=about_person_id,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -135,7 +136,16 @@ class OutboxMessage(Base):
     """A reply waiting for (or done with) delivery through its channel."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # Only rows carrying someone else's words have it: /delete finds them without a scan.
+        Index(
+            "ix_outbox_about_person",
+            "about_person_id",
+            postgresql_where=sql_text("about_person_id IS NOT NULL"),
+            sqlite_where=sql_text("about_person_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -153,6 +163,11 @@ class OutboxMessage(Base):
     # A copy of a message the channel received (its channel message id, e.g. a photo relayed to a counsellor):
     # the channel copies that message instead of sending `text`.
     copy_of: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    # Whose words or media the row carries when it goes to someone else (a person's message relayed to their
+    # counsellor): /delete by that person removes the row too.
+    about_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None, nullable=True
+    )
 
 
 class HandoffRequest(Base):

@@ -331,8 +331,17 @@ class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def add(self, person_id: int, channel: str, text: str, buttons: Sequence[dict[str, str]], now: datetime) -> int:
-        row = self.queue(person_id, channel, text, buttons, now)
+    def add(
+        self,
+        person_id: int,
+        channel: str,
+        text: str,
+        buttons: Sequence[dict[str, str]],
+        now: datetime,
+        *,
+        about_person_id: int | None = None,
+    ) -> int:
+        row = self.queue(person_id, channel, text, buttons, now, about_person_id=about_person_id)
         self._s.flush()
         return row.id
 
@@ -345,6 +354,7 @@ class OutboxRepository:
         now: datetime,
         *,
         copy_of: str | None = None,
+        about_person_id: int | None = None,
     ) -> OutboxMessage:
         """Add a row without flushing: many rows in one transaction go in one batch (scheduler ticks)."""
         row = OutboxMessage(
@@ -357,6 +367,7 @@ class OutboxRepository:
             created_at=now,
             next_attempt_at=now,
             copy_of=copy_of,
+            about_person_id=about_person_id,
         )
         self._s.add(row)
         return row

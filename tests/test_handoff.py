@@ -14,7 +14,7 @@ from services.handoff.accounts import create_invite
 from services.handoff.core import Repos
 from services.handoff.queue import Priority, enqueue_person
 from services.media import COPIES_MEDIA
-from services.types import MessageKind
+from services.types import Inbound, MessageKind
 from storage.handoff_models import Counsellor, HandoffEvent, HandoffNote
 from storage.models import AuditLog, HandoffRequest, HandoffStatus, InboxMessage, OutboxMessage
 from tests.conftest import AppFactory
@@ -220,6 +220,29 @@ def test_delete_ends_the_conversation_and_erases_notes_and_numbers(app: App) -> 
         assert list(uow.session.scalars(select(HandoffNote))) == []
     party.say("c1", "bạn còn đó không?")
     assert "không có cuộc trò chuyện nào đang mở" in party.to("c1")
+
+
+def test_delete_also_erases_what_was_relayed_to_the_counsellor_sent_or_still_waiting(app: App) -> None:
+    app.extensions[COPIES_MEDIA] = {"test"}
+    party = _talking(app)
+    party.say("u1", "em tên Hoa, ở Đống Đa")
+    assert "#1: em tên Hoa" in party.to("c1")
+    now = app.clock.now()
+    # Written while the sender is busy: still in the outbox when the person deletes their data.
+    app.dialogue.handle(Inbound("test", "u1", "waiting-1", now, text="em sợ lắm chị ạ"))
+    app.dialogue.handle(Inbound("test", "u1", "waiting-2", now, kind=MessageKind.PHOTO))
+    app.dialogue.handle(Inbound("test", "u1", "delete-1", now, text="/delete"))
+    app.dialogue.handle(Inbound("test", "u1", "delete-2", now, payload="delete:yes", kind=MessageKind.BUTTON))
+    party.wait(timedelta(0))
+    assert party.to("c1") == "#1 đã xóa dữ liệu của họ: cuộc trò chuyện đã đóng và các ghi chú đã bị xóa."
+    with app.uow() as uow:
+        rows = [
+            (row.person_id, row.text, row.copy_of, row.about_person_id)
+            for row in uow.session.scalars(select(OutboxMessage))
+        ]
+    assert rows, "the counsellor's own messages stay"
+    assert [text for _to, text, _copy, about in rows if about is not None or "Hoa" in text or "sợ" in text] == []
+    assert [copy for _to, _text, copy, _about in rows if copy is not None] == [], "the photo is not copied"
 
 
 def test_declining_delete_mid_conversation_goes_back_to_the_relay(app: App) -> None:

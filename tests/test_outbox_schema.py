@@ -1,10 +1,11 @@
-"""The outbox's own migrations (0007 parts sent and long button payloads, 0008 copies) match the models, and 0008
-goes down and up again without touching the rows."""
+"""The outbox's own migrations (0007 parts sent and long button payloads, 0008 copies, 0009 the person a row is
+about) match the models, and 0008 and 0009 go down and up again without touching the rows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
@@ -26,16 +27,17 @@ def test_the_outbox_migrations_match_the_models(app: App) -> None:
     assert _differences(app) == []
 
 
-def test_revision_0008_goes_down_to_0007_and_back_keeping_the_rows(app: App) -> None:
+@pytest.mark.parametrize(("below", "column"), [("0007", "copy_of"), ("0008", "about_person_id")])
+def test_a_revision_goes_down_and_back_keeping_the_rows(app: App, below: str, column: str) -> None:
     now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     with app.uow() as uow:
         person = uow.people.get_or_create("test", "u1", now)
         uow.outbox.queue(person.id, "test", "Dạ, chào bạn", [], now)
         uow.commit()
-    downgrade(app.engine, "0007")
-    assert "copy_of" not in {column["name"] for column in inspect(app.engine).get_columns("outbox")}
+    downgrade(app.engine, below)
+    assert column not in {c["name"] for c in inspect(app.engine).get_columns("outbox")}
     upgrade(app.engine)
     assert _differences(app) == []
     with app.uow() as uow:
         rows = uow.session.scalars(select(OutboxMessage)).all()
-        assert [(row.text, row.copy_of) for row in rows] == [("Dạ, chào bạn", None)]
+        assert [(row.text, row.copy_of, row.about_person_id) for row in rows] == [("Dạ, chào bạn", None, None)]

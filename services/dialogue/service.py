@@ -450,7 +450,15 @@ def write_replies(uow: UnitOfWork, sender: Person, replies: list[Reply], now: da
     for reply in replies:
         person = sender if reply.person_id is None else uow.people.get(reply.person_id)
         buttons = [{"label": b.label, "payload": b.payload} for b in reply.buttons]
-        uow.outbox.queue(person.id, person.channel, reply.text.strip(), buttons, now, copy_of=reply.copy_of)
+        uow.outbox.queue(
+            person.id,
+            person.channel,
+            reply.text.strip(),
+            buttons,
+            now,
+            copy_of=reply.copy_of,
+            about_person_id=reply.about_person_id,
+        )
 
 
 def _preparsed(text: str, parsed: ParseResult, nlu: NluEngine) -> Callable[[str], ParseResult]:

@@ -21,6 +21,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     person_id: int | None = None  # None: the person of the turn
     copy_of: str | None = None  # a copy of this channel message goes instead of the text (services/media.py)
+    about_person_id: int | None = None  # whose words or media it carries, when not the sender's own (/delete)
 
 
 @dataclass(slots=True)
@@ -46,13 +47,22 @@ class Turn:
         """Reply to the person who wrote."""
         self.replies.append(Reply(text.strip(), tuple(buttons)))
 
-    def send(self, person_id: int, text: str, buttons: Sequence[Button] = (), *, copy_of: str | None = None) -> None:
+    def send(
+        self,
+        person_id: int,
+        text: str,
+        buttons: Sequence[Button] = (),
+        *,
+        copy_of: str | None = None,
+        about_person_id: int | None = None,
+    ) -> None:
         """Message someone else (a counsellor, the person of a relay) in the same transaction; with `copy_of`, a
-        copy of that channel message instead (`text` is then what the row says of it)."""
+        copy of that channel message instead (`text` is then what the row says of it). `about_person_id`: whose
+        words or media it carries (a person's message relayed to their counsellor), so their /delete removes it."""
         if person_id == self.person.id and copy_of is None:
             self.say(text, buttons)
         else:
-            self.replies.append(Reply(text.strip(), tuple(buttons), person_id, copy_of))
+            self.replies.append(Reply(text.strip(), tuple(buttons), person_id, copy_of, about_person_id))
 
     @property
     def parse(self) -> ParseResult:

@@ -90,7 +90,7 @@ def relay_from_person(
     msg: Messenger, request: HandoffRequest, counsellor: Counsellor, text: str, now: datetime
 ) -> None:
     """The person's words, verbatim, to their counsellor."""
-    msg.send(counsellor.person_id, f"#{request.id}: {text}")
+    msg.send(counsellor.person_id, f"#{request.id}: {text}", about_person_id=request.person_id)
     request.person_waiting_since = request.person_waiting_since or now
     request.counsellor_waiting_since = None
     request.unreachable_offered_at = None

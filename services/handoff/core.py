@@ -36,7 +36,9 @@ DESK_FLOW = "desk"  # a counsellor's pending input (handover note, display name)
 class Messenger(Protocol):
     """Anything that can queue a message to a person: a Turn, or the outbox in a scheduled job."""
 
-    def send(self, person_id: int, text: str, buttons: Sequence[Button] = ()) -> None: ...
+    def send(
+        self, person_id: int, text: str, buttons: Sequence[Button] = (), *, about_person_id: int | None = None
+    ) -> None: ...
 
 
 class OutboxMessenger:
@@ -46,8 +48,10 @@ class OutboxMessenger:
         self._uow = uow
         self._now = now
 
-    def send(self, person_id: int, text: str, buttons: Sequence[Button] = ()) -> None:
-        send_message(self._uow, person_id, text, buttons, self._now)
+    def send(
+        self, person_id: int, text: str, buttons: Sequence[Button] = (), *, about_person_id: int | None = None
+    ) -> None:
+        send_message(self._uow, person_id, text, buttons, self._now, about_person_id=about_person_id)
 
 
 @dataclass

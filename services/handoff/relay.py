@@ -83,7 +83,7 @@ class RelayFlow:
             copied = copy_for(turn, counsellor.channel, self._h.extensions)
             if copied is not None:
                 relay_from_person(turn, request, counsellor, _("(sent {what})").format(what=what), turn.now)
-                turn.send(counsellor.person_id, what, copy_of=copied)
+                turn.send(counsellor.person_id, what, copy_of=copied, about_person_id=turn.person.id)
                 return
             turn.send(
                 counsellor.person_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 
 from storage.models import (
     AuditLog,
@@ -24,7 +24,12 @@ ERASED = ""
 def _erase_core(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     s = uow.session
     s.execute(update(InboxMessage).where(InboxMessage.person_id == person_id).values(text=ERASED, payload=None))
-    s.execute(delete(OutboxMessage).where(OutboxMessage.person_id == person_id))
+    # Messages to them, and their own words or media relayed to someone else (their counsellor), sent or not.
+    s.execute(
+        delete(OutboxMessage).where(
+            or_(OutboxMessage.person_id == person_id, OutboxMessage.about_person_id == person_id)
+        )
+    )
     s.execute(update(TurnEvent).where(TurnEvent.person_id == person_id).values(entities="{}"))
     s.execute(update(DialogueState).where(DialogueState.person_id == person_id).values(data="{}", flow=None, step=None))
 
