@@ -23,6 +23,7 @@ from services.nlu.base import NluEngine
 from services.nlu.embedded import EmbeddedNlu, load_embedded
 from services.nlu.rasa import RasaNlu
 from services.outbox import OutboxDispatcher
+from services.privacy import retention
 from services.registration import feature as registration
 from services.requests import feature as requests_feature
 from services.settings import Settings
@@ -42,6 +43,7 @@ FEATURES: list[Feature] = [
     registration.install,
     install_aftercare,
     supporters.install,
+    retention.install,
 ]
 
 

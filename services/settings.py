@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     nlu_confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     max_message_chars: int = Field(default=4000, ge=100)
-    retention_days: int = Field(default=365, ge=1)
+    retention_days: int = Field(default=365, ge=1, le=365)  # the privacy notice promises at most 12 months
     log_level: str = "INFO"
     sqlite_busy_timeout_s: float = Field(default=5.0, gt=0)
 
