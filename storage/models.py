@@ -130,6 +130,8 @@ class InboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # When its text and payload were erased (/delete, or the retention period): the row stays, as a count.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class OutboxMessage(Base):

@@ -1,5 +1,6 @@
-"""HOTLINE_RETENTION_DAYS: handled messages and finished replies older than it are deleted, pending ones never;
-the purge runs at most once an hour, as one of the scheduler's ticks."""
+"""HOTLINE_RETENTION_DAYS: handled messages older than it lose their text (the row stays, counted by the
+indicators) and finished replies are deleted, pending ones never; the purge runs at most once an hour, as one of
+the scheduler's ticks."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from services.bootstrap import App
 from services.clock import FakeClock
-from services.privacy.retention import purge_old_messages
+from services.privacy.retention import Purged, purge_old_messages
 from storage.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from tests.conftest import AppFactory
 
@@ -34,8 +35,10 @@ def _outbox(app: App, person_id: int, name: str, status: str, at: datetime) -> N
 
 
 def _left(app: App) -> tuple[list[str], list[str]]:
+    """The inbox texts still readable (erased rows stay, without text) and the outbox rows left."""
     with app.uow() as uow:
-        inbox = sorted(m.text for m in uow.session.scalars(select(InboxMessage)))
+        inbox = sorted(m.text for m in uow.session.scalars(select(InboxMessage)) if m.erased_at is None)
+        assert all(m.text == "" for m in uow.session.scalars(select(InboxMessage)) if m.erased_at is not None)
         outbox = sorted(m.text for m in uow.session.scalars(select(OutboxMessage)))
     return inbox, outbox
 
@@ -63,8 +66,11 @@ def test_old_finished_messages_go_and_pending_or_recent_ones_stay(app: App) -> N
 
     purged = purge_old_messages(app.uow, now, 365, batch=2)
 
-    assert purged == {"inbox": 6, "outbox": 6}
+    assert purged == Purged(inbox_texts_erased=6, replies_deleted=6)
     assert _left(app) == (["old pending", "recent"], ["old waiting", "recent"])
+    with app.uow() as uow:
+        assert len(uow.session.scalars(select(InboxMessage)).all()) == 8, "the rows stay, as counts"
+    assert purge_old_messages(app.uow, now, 365) == Purged(0, 0), "an erased text is not erased again"
 
 
 def test_the_scheduler_purges_with_the_setting_at_most_once_an_hour(make_app: AppFactory) -> None:

@@ -23,7 +23,9 @@ ERASED = ""
 
 def _erase_core(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     s = uow.session
-    s.execute(update(InboxMessage).where(InboxMessage.person_id == person_id).values(text=ERASED, payload=None))
+    s.execute(
+        update(InboxMessage).where(InboxMessage.person_id == person_id).values(text=ERASED, payload=None, erased_at=now)
+    )
     # Messages to them, and their own words or media relayed to someone else (their counsellor), sent or not.
     s.execute(
         delete(OutboxMessage).where(

@@ -1,21 +1,22 @@
-"""Messages are kept `HOTLINE_RETENTION_DAYS` (365): older handled messages and finished replies are deleted.
+"""Messages are kept `HOTLINE_RETENTION_DAYS` (at most 365, as the privacy notice promises), then their texts go.
 
-Texts are what a hotline holds that is most sensitive and least needed later: counts and timings live in the
-turn events, handoff requests and registrations, which this does not touch (registrations have their own
-12-month rule). Pending rows are never deleted, however old. The purge runs at most once an hour, in
-transactions of `BATCH` rows, so a year's backlog on the first run never holds SQLite's single writer long.
+Every hour: a handled or set-aside inbox message older than that loses its text and payload, as with /delete (the
+row stays: the indicators count contacts from it), and a sent or refused reply last tried before then is deleted.
+Pending rows are never touched, however old. The work goes in transactions of `BATCH` rows, so a year's backlog
+on the first run never holds SQLite's single writer long.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select, update
 
 from services.context import FeatureContext
+from services.privacy.erasure import ERASED
 from storage.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
 
@@ -24,42 +25,60 @@ log = logging.getLogger(__name__)
 BATCH = 500
 INTERVAL = timedelta(hours=1)
 
-# What is done with and when it was last touched: a reply is finished once sent or refused for good, and its
-# `next_attempt_at` is its last attempt (never before it was written).
-_FINISHED: list[tuple[Any, tuple[str, ...], Any]] = [
-    (InboxMessage, (InboxStatus.HANDLED, InboxStatus.FAILED), InboxMessage.received_at),
-    (OutboxMessage, (OutboxStatus.SENT, OutboxStatus.FAILED), OutboxMessage.next_attempt_at),
-]
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    inbox_texts_erased: int
+    replies_deleted: int
 
 
 def purge_old_messages(
     uow_factory: Callable[[], UnitOfWork], now: datetime, days: int, *, batch: int = BATCH
-) -> dict[str, int]:
-    """Delete handled inbox messages and finished outbox rows last touched more than `days` ago; return how
-    many of each went."""
+) -> Purged:
+    """Erase the texts of old handled inbox messages and delete old finished outbox rows (see the module)."""
     cutoff = now - timedelta(days=days)
-    purged: dict[str, int] = {}
-    for model, statuses, touched in _FINISHED:
-        purged[model.__tablename__] = 0
-        while True:
-            with uow_factory() as uow:
-                ids = list(
-                    uow.session.scalars(
-                        select(model.id)
-                        .where(model.status.in_(statuses), touched < cutoff)
-                        .order_by(model.id)
-                        .limit(batch)
-                    )
-                )
-                if ids:
-                    uow.session.execute(
-                        delete(model).where(model.id.in_(ids)), execution_options={"synchronize_session": False}
-                    )
-                    uow.commit()
-            purged[model.__tablename__] += len(ids)
-            if len(ids) < batch:
-                break
-    return purged
+    old_inbox = select(InboxMessage.id).where(
+        InboxMessage.status != InboxStatus.PENDING, InboxMessage.received_at < cutoff, InboxMessage.erased_at.is_(None)
+    )
+    old_outbox = select(OutboxMessage.id).where(
+        OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.FAILED)), OutboxMessage.next_attempt_at < cutoff
+    )
+
+    def erase(uow: UnitOfWork, ids: list[int]) -> None:
+        uow.session.execute(
+            update(InboxMessage).where(InboxMessage.id.in_(ids)).values(text=ERASED, payload=None, erased_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+    def remove(uow: UnitOfWork, ids: list[int]) -> None:
+        uow.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.id.in_(ids)), execution_options={"synchronize_session": False}
+        )
+
+    return Purged(
+        _in_batches(uow_factory, old_inbox, erase, batch), _in_batches(uow_factory, old_outbox, remove, batch)
+    )
+
+
+def _in_batches(
+    uow_factory: Callable[[], UnitOfWork],
+    ids_query: Select[int],
+    action: Callable[[UnitOfWork, list[int]], None],
+    batch: int,
+) -> int:
+    """Apply `action` to the rows `ids_query` finds, oldest first, `batch` rows per transaction, until none is
+    left; return how many."""
+    done = 0
+    while True:
+        with uow_factory() as uow:
+            oldest = ids_query.order_by(ids_query.selected_columns[0]).limit(batch)
+            ids = list(uow.session.scalars(oldest))
+            if ids:
+                action(uow, ids)
+                uow.commit()
+        done += len(ids)
+        if len(ids) < batch:
+            return done
 
 
 def install(ctx: FeatureContext) -> None:
@@ -70,7 +89,10 @@ def install(ctx: FeatureContext) -> None:
             return
         purged = purge_old_messages(ctx.uow_factory, now, ctx.settings.retention_days)
         last_run[:] = [now]
-        if any(purged.values()):
-            log.info("old messages deleted", extra={"purged": purged, "retention_days": ctx.settings.retention_days})
+        if purged.inbox_texts_erased or purged.replies_deleted:
+            log.info(
+                "old messages purged",
+                extra={"inbox_texts_erased": purged.inbox_texts_erased, "replies_deleted": purged.replies_deleted},
+            )
 
     ctx.ticks.append(tick)
