@@ -21,7 +21,7 @@ def send_message(
     """Queue a message to a person on their own channel; returns the outbox row id. `about_person_id`: whose
     words the message carries, when they are someone else's (their /delete removes it)."""
     person = uow.people.get(person_id)
-    return uow.outbox.add(
+    row = uow.outbox.queue(
         person.id,
         person.channel,
         text.strip(),
@@ -29,6 +29,8 @@ def send_message(
         now,
         about_person_id=about_person_id,
     )
+    uow.session.flush()
+    return row.id
 
 
 def queue_message(uow: UnitOfWork, person_id: int, text: str, buttons: Sequence[Button], now: datetime) -> None:

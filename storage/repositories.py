@@ -331,20 +331,6 @@ class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def add(
-        self,
-        person_id: int,
-        channel: str,
-        text: str,
-        buttons: Sequence[dict[str, str]],
-        now: datetime,
-        *,
-        about_person_id: int | None = None,
-    ) -> int:
-        row = self.queue(person_id, channel, text, buttons, now, about_person_id=about_person_id)
-        self._s.flush()
-        return row.id
-
     def queue(
         self,
         person_id: int,
