@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/telegram_load.py --db sqlite
     .venv/bin/python bench/telegram_load.py --db postgres
+    .venv/bin/python bench/telegram_load.py --db postgres --webhook 40   (Telegram posts updates instead)
 
 Phase 1 (burst): N users each send M messages as fast as the injector can → inbound updates/s handled.
 Phase 2 (steady): other users send at a fixed rate below capacity → update → reply queued p50/p99 (split at the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +61,12 @@ def main() -> int:
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "bench"))
     parser.add_argument("--poll-ms", type=float, default=5.0, help="steady phase: how often the reader looks")
     parser.add_argument("--workers", type=int, help="database threads of the bot (PostgreSQL; its default if unset)")
+    parser.add_argument(
+        "--webhook",
+        type=int,
+        metavar="CONNECTIONS",
+        help="webhook mode: the fake server posts each update to the bot, this many at once (Telegram's default: 40)",
+    )
     args = parser.parse_args()
 
     data_dir = Path(args.data_dir)
@@ -82,10 +90,23 @@ def main() -> int:
     )
     if args.workers is not None:
         env["HOTLINE_TELEGRAM_WORKERS"] = str(args.workers)
+    if args.webhook is not None:
+        port = free_port()
+        env.update(
+            {
+                "HOTLINE_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "HOTLINE_WEBHOOK_SECRET": uuid.uuid4().hex,
+                "HOTLINE_WEBHOOK_PORT": str(port),
+            }
+        )
     bot = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run"], env=env, cwd=tempfile.mkdtemp())
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
-        server.wait_until(lambda: server.calls["getUpdates"] > 0, timeout=120, what="the bot polling")
+        if args.webhook is None:
+            server.wait_until(lambda: server.calls["getUpdates"] > 0, timeout=120, what="the bot polling")
+        else:
+            server.wait_until(lambda: server.webhook is not None, timeout=120, what="the bot's webhook")
+            server.push_to_webhook(args.webhook)
         burst_users = [100_000 + i for i in range(args.users)]
         steady_users = [200_000 + i for i in range(args.steady_users)]
         script = SCRIPT[: args.messages]
@@ -159,6 +180,12 @@ def main() -> int:
         server.stop()
         drop()
     return 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def database(choice: str) -> tuple[str, callable]:  # type: ignore[valid-type]

@@ -190,6 +190,30 @@ def test_webhook_mode_stores_before_answering(make_app: AppFactory) -> None:
         assert len(server.messages(9001)) == 4
 
 
+def test_webhook_mode_with_updates_posted_concurrently_keeps_each_chats_order(make_app: AppFactory) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/tg-hook"
+    settings = channel_settings(webhook_url=url, webhook_secret="s3cret-value", webhook_port=port)
+    with fast_server() as server:
+        app = make_app(clock=SystemClock())
+        with RunningBot(app, server, settings):
+            server.wait_until(lambda: server.webhook is not None, what="setWebhook")
+            server.push_to_webhook(connections=8)
+            users = range(9101, 9113)
+            for text in ("/start", "dong y", "methadone la gi"):
+                for user in users:
+                    server.message(user, text)
+            for user in users:
+                server.wait_messages(user, 4)
+            server.wait_until(lambda: server.pending_updates() == 0, what="every update answered 200")
+            with app.uow() as uow:
+                assert uow.session.query(InboxMessage).count() == 3 * len(users)
+        for user in users:
+            texts = [m.text for m in server.messages(user)]
+            assert "methadone" in texts[-1].lower(), "the question came last, so its answer did"
+            assert len(texts) == len(set(texts)), "nothing handled twice"
+
+
 def server_last_update(server, user: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
     """The same message again, as Telegram sends it when it did not see our answer."""
     with server._lock:

@@ -10,6 +10,7 @@ users who blocked the bot). It runs its own event loop in a thread; every public
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import math
@@ -91,6 +92,7 @@ class FakeTelegram:
         self._new_update: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._pusher: concurrent.futures.Future[None] | None = None
         self.port = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -140,6 +142,8 @@ class FakeTelegram:
         loop.close()
 
     async def _shutdown(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -558,6 +562,54 @@ class FakeTelegram:
         return message
 
     # --- pushing updates to a webhook -----------------------------------------------------------
+    def push_to_webhook(self, connections: int = 40) -> None:
+        """From now on post every pending update to the webhook as Telegram does, until the server stops: up to
+        `connections` posts at once (Telegram's `max_connections`, 40 by default), one chat's updates one after
+        the other, each update kept and posted again until it is answered 200."""
+        assert self._loop is not None and self.webhook is not None
+        self._pusher = asyncio.run_coroutine_threadsafe(self._pushing(self.webhook, connections), self._loop)
+
+    async def _pushing(self, webhook: dict[str, Any], connections: int) -> None:
+        import aiohttp  # the client side of the fake, only for webhook mode
+
+        assert self._new_update is not None
+        headers = {"X-Telegram-Bot-Api-Secret-Token": webhook.get("secret_token") or ""}
+        busy: set[int] = set()  # chats with an update on its way
+        posts: set[asyncio.Task[None]] = set()
+
+        async def post(session: aiohttp.ClientSession, update: dict[str, Any], chat: int) -> None:
+            try:
+                async with session.post(webhook["url"], json=update, headers=headers) as response:
+                    answered = response.status == 200
+            except aiohttp.ClientError:
+                answered = False
+            if answered:
+                with self._lock:
+                    self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+                    self.confirmed.add(update["update_id"])
+            else:
+                await asyncio.sleep(0.1)  # Telegram waits before it tries again
+            busy.discard(chat)
+            assert self._new_update is not None
+            self._new_update.set()
+
+        connector = aiohttp.TCPConnector(limit=connections)
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+            while True:
+                self._new_update.clear()
+                with self._lock:
+                    pending = list(self._updates)
+                for update in pending:
+                    chat = _chat_of(update)
+                    if len(busy) >= connections:
+                        break
+                    if chat not in busy:
+                        busy.add(chat)
+                        task = asyncio.create_task(post(session, update, chat))
+                        posts.add(task)
+                        task.add_done_callback(posts.discard)
+                await self._new_update.wait()
+
     def deliver_webhook(self, timeout: float = 10.0) -> int:
         """Post every pending update to the webhook like Telegram does; an update stays until answered 200."""
         import httpx  # the client side of the fake, only for webhook tests
@@ -575,6 +627,17 @@ class FakeTelegram:
                     self.confirmed.add(update["update_id"])
                 delivered += 1
         return delivered
+
+
+def _chat_of(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (its sender's, for a button press without its message)."""
+    for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        if kind in update:
+            return int(update[kind]["chat"]["id"])
+    press = update.get("callback_query") or {}
+    if "message" in press:
+        return int(press["message"]["chat"]["id"])
+    return int(press.get("from", {}).get("id", 0))
 
 
 def _scope_key(scope: dict[str, Any]) -> str:
