@@ -16,6 +16,7 @@ from telegram import Update
 from bot.telegram.limiter import WindowLimiter
 from bot.telegram.render import MAX_MESSAGE, callback_data, keyboard, split_text, to_html, utf16_len
 from bot.telegram.updates import Incoming, NotPrivate, convert
+from bot.telegram.webhook import Coalescer
 from services.clock import SystemClock
 from services.types import Button, MessageKind
 from storage.models import InboxMessage
@@ -188,6 +189,31 @@ def test_webhook_mode_stores_before_answering(make_app: AppFactory) -> None:
             with app.uow() as uow:
                 assert uow.session.query(InboxMessage).count() == 2
         assert len(server.messages(9001)) == 4
+
+
+def test_webhook_calls_arriving_during_a_store_share_the_next_transaction() -> None:
+    batches: list[list[int]] = []
+
+    async def accept(updates: object) -> None:
+        ids = [update.update_id for update in updates]  # type: ignore[attr-defined]
+        batches.append(ids)
+        await asyncio.sleep(0.01)  # the transaction
+        if 5 in ids:
+            raise RuntimeError("database refused")
+
+    async def scenario() -> list[object]:
+        coalescer = Coalescer(accept)
+        first = asyncio.create_task(coalescer.accept(Update(1)))
+        await asyncio.sleep(0)  # the first store has begun: the next calls wait for it
+        later = [asyncio.create_task(coalescer.accept(Update(i))) for i in (2, 3)]
+        results = await asyncio.gather(first, *later, return_exceptions=True)
+        failing = await asyncio.gather(coalescer.accept(Update(4)), coalescer.accept(Update(5)), return_exceptions=True)
+        return [*results, *failing]
+
+    results = asyncio.run(scenario())
+    assert batches == [[1], [2, 3], [4, 5]]
+    assert results[:3] == [None, None, None]
+    assert all(isinstance(result, RuntimeError) for result in results[3:]), "a failed store fails each of its calls"
 
 
 def test_webhook_mode_with_updates_posted_concurrently_keeps_each_chats_order(make_app: AppFactory) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -18,7 +19,45 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
+class Coalescer:
+    """Webhook calls that arrive while updates are being stored go together into the next transaction, as the
+    updates of one getUpdates answer do: Telegram posts a burst over up to 40 connections at once, and one
+    transaction per update would be most of its cost. A call returns once its own update is stored, and raises
+    if its transaction failed (the other calls of that transaction fail with it)."""
+
+    def __init__(self, accept: Callable[[Sequence[Update]], Awaitable[None]]) -> None:
+        self._accept = accept
+        self._waiting: list[tuple[Update, asyncio.Future[None]]] = []
+        self._storing: asyncio.Task[None] | None = None
+
+    async def accept(self, update: Update) -> None:
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((update, stored))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._store_waiting())
+        await stored
+
+    async def _store_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._accept([update for update, _ in batch])
+                except Exception as error:  # each call answers for itself (503: Telegram posts it again)
+                    for _, stored in batch:
+                        if not stored.done():  # a call whose client went away is cancelled, hence done
+                            stored.set_exception(error)
+                else:
+                    for _, stored in batch:
+                        if not stored.done():
+                            stored.set_result(None)
+        finally:
+            self._storing = None
+
+
 def build_webhook_app(bot: Bot, receiver: Receiver, secret: str, path: str) -> web.Application:
+    coalescer = Coalescer(receiver.accept)
+
     async def handle(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -30,7 +69,7 @@ def build_webhook_app(bot: Bot, receiver: Receiver, secret: str, path: str) -> w
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
         try:
-            await receiver.accept([update])
+            await coalescer.accept(update)
         except Exception:
             # Telegram delivers the update again later: nothing is lost.
             log.exception("update not stored; telegram will retry", extra={"update": update.update_id})
