@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -17,12 +19,14 @@ from bot.telegram.limiter import WindowLimiter
 from bot.telegram.render import MAX_MESSAGE, callback_data, keyboard, split_text, to_html, utf16_len
 from bot.telegram.updates import Incoming, NotPrivate, convert
 from bot.telegram.webhook import Coalescer
+from services.bootstrap import App
 from services.clock import SystemClock
 from services.types import Button, MessageKind
 from storage.models import InboxMessage
 from tests.conftest import AppFactory
 from tests.fake_telegram.harness import RunningBot, channel_settings, fast_server
 from tests.fake_telegram.html_check import parse_html
+from tests.fake_telegram.server import FakeTelegram
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -164,7 +168,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_webhook_mode_stores_before_answering(make_app: AppFactory) -> None:
+@contextmanager
+def _webhook_bot(make_app: AppFactory) -> Iterator[tuple[FakeTelegram, App, str]]:
+    """The bot running in webhook mode against the fake server, its webhook set."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/tg-hook"
     settings = channel_settings(webhook_url=url, webhook_secret="s3cret-value", webhook_port=port)
@@ -172,22 +178,27 @@ def test_webhook_mode_stores_before_answering(make_app: AppFactory) -> None:
         app = make_app(clock=SystemClock())
         with RunningBot(app, server, settings):
             server.wait_until(lambda: server.webhook is not None, what="setWebhook")
-            assert server.webhook == {
-                "url": url,
-                "secret_token": "s3cret-value",
-                "allowed_updates": server.webhook["allowed_updates"],
-            }
-            wrong = httpx.post(url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
-            assert wrong.status_code == 403
-            server.message(9001, "/start")
-            assert server.deliver_webhook() == 1
-            server.wait_messages(9001, 2)
-            server.message(9001, "/start")  # redelivered by Telegram after a lost 200: handled once
-            server.raw({**server_last_update(server, 9001)})
-            assert server.deliver_webhook() == 2
-            server.wait_messages(9001, 4)  # /start again: greeting and notice again, once
-            with app.uow() as uow:
-                assert uow.session.query(InboxMessage).count() == 2
+            yield server, app, url
+
+
+def test_webhook_mode_stores_before_answering(make_app: AppFactory) -> None:
+    with _webhook_bot(make_app) as (server, app, url):
+        assert server.webhook == {
+            "url": url,
+            "secret_token": "s3cret-value",
+            "allowed_updates": server.webhook["allowed_updates"],
+        }
+        wrong = httpx.post(url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+        assert wrong.status_code == 403
+        server.message(9001, "/start")
+        assert server.deliver_webhook() == 1
+        server.wait_messages(9001, 2)
+        server.message(9001, "/start")  # redelivered by Telegram after a lost 200: handled once
+        server.raw({**server_last_update(server, 9001)})
+        assert server.deliver_webhook() == 2
+        server.wait_messages(9001, 4)  # /start again: greeting and notice again, once
+        with app.uow() as uow:
+            assert uow.session.query(InboxMessage).count() == 2
         assert len(server.messages(9001)) == 4
 
 
@@ -217,23 +228,20 @@ def test_webhook_calls_arriving_during_a_store_share_the_next_transaction() -> N
 
 
 def test_webhook_mode_with_updates_posted_concurrently_keeps_each_chats_order(make_app: AppFactory) -> None:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/tg-hook"
-    settings = channel_settings(webhook_url=url, webhook_secret="s3cret-value", webhook_port=port)
-    with fast_server() as server:
-        app = make_app(clock=SystemClock())
-        with RunningBot(app, server, settings):
-            server.wait_until(lambda: server.webhook is not None, what="setWebhook")
-            server.push_to_webhook(connections=8)
-            users = range(9101, 9113)
-            for text in ("/start", "dong y", "methadone la gi"):
-                for user in users:
-                    server.message(user, text)
+    with _webhook_bot(make_app) as (server, app, _url):
+        server.push_to_webhook(connections=8)
+        users = range(9101, 9113)
+        for text in ("/start", "dong y", "methadone la gi"):
             for user in users:
-                server.wait_messages(user, 4)
-            server.wait_until(lambda: server.pending_updates() == 0, what="every update answered 200")
-            with app.uow() as uow:
-                assert uow.session.query(InboxMessage).count() == 3 * len(users)
+                server.message(user, text)
+        for user in users:
+            server.wait_until(
+                lambda user=user: any("methadone" in m.text.lower() for m in server.messages(user)),
+                what="the answer to the last question",
+            )
+        server.wait_until(lambda: server.pending_updates() == 0, what="every update answered 200")
+        with app.uow() as uow:
+            assert uow.session.query(InboxMessage).count() == 3 * len(users)
         for user in users:
             texts = [m.text for m in server.messages(user)]
             assert "methadone" in texts[-1].lower(), "the question came last, so its answer did"
