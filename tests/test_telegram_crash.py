@@ -1,5 +1,8 @@
 """Crash safety: `hotline run` is killed with SIGKILL at random moments while people write; nothing is lost.
 
+In both ways updates come in: long polling, and a webhook that the fake server posts to as Telegram does
+(several connections at once, an update posted again until it is answered 200).
+
 Every chat must end up with exactly the replies the core gives the same messages without any crash, in the
 same order. The only repetition the Bot API makes possible is a message Telegram accepted in the very instant
 before a kill, whose row the bot could not mark sent any more (Telegram has no idempotency key): such a copy
@@ -13,6 +16,7 @@ import os
 import pickle
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -61,7 +65,7 @@ class Kill:
         return self.signalled - IN_FLIGHT_WINDOW_S <= first_copy_at <= self.reaped + READ_LATE_S
 
 
-def bot_env(server: FakeTelegram, database_url: str, data_dir: Path) -> dict[str, str]:
+def bot_env(server: FakeTelegram, database_url: str, data_dir: Path, *, webhook: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env.update(
         {
@@ -76,6 +80,13 @@ def bot_env(server: FakeTelegram, database_url: str, data_dir: Path) -> dict[str
     )
     env.update({f"HOTLINE_{k.upper()}": str(v) for k, v in FAST.items()})
     env["HOTLINE_TELEGRAM_REQUEST_TIMEOUT"] = "2"
+    if webhook:  # the same address at every start, as behind a real proxy
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env["HOTLINE_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram"
+        env["HOTLINE_WEBHOOK_SECRET"] = "crash-test-secret"
+        env["HOTLINE_WEBHOOK_PORT"] = str(port)
     return env
 
 
@@ -169,35 +180,45 @@ def in_flight_copies(received: list[SentMessage], expected: list[str], kills: li
     return gaps
 
 
+def wait_started(server: FakeTelegram, webhook: bool, starts_before: int) -> None:
+    """Until the newest process takes updates: its first getUpdates, or its setWebhook."""
+    method = "setWebhook" if webhook else "getUpdates"
+    server.wait_until(lambda: server.calls[method] > starts_before, timeout=60, what=f"the bot's {method}")
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 def test_kill_9_at_random_moments_loses_and_repeats_nothing(
-    make_app: AppFactory, nlu: EmbeddedNlu, tmp_path: Path
+    make_app: AppFactory, nlu: EmbeddedNlu, tmp_path: Path, webhook: bool
 ) -> None:
     app = make_app(clock=SystemClock())  # creates the schema the subprocess then shares
     data_dir = tmp_path / "bot-data"
     seed_nlu_cache(nlu, data_dir)
     rng = random.Random()
     with fast_server() as server:
-        env = bot_env(server, str(app.engine.url.render_as_string(hide_password=False)), data_dir)
+        env = bot_env(server, str(app.engine.url.render_as_string(hide_password=False)), data_dir, webhook=webhook)
+        method = "setWebhook" if webhook else "getUpdates"
         injected = threading.Event()
         injector = threading.Thread(target=inject_all, args=(server, injected), daemon=True)
         kills: list[Kill] = []
+        starts = 0  # the fake server's count of `method` calls before the newest process began
         process = start_bot(env, tmp_path)
         try:
             for number in range(KILLS):
-                calls = server.calls["getUpdates"]
-                server.wait_until(lambda c=calls: server.calls["getUpdates"] > c, timeout=60, what="bot polling")
+                wait_started(server, webhook, starts)
                 if number == 0:
+                    if webhook:
+                        server.push_to_webhook(connections=8)
                     injector.start()
                 time.sleep(rng.uniform(0.2, 1.5))
                 signalled = time.monotonic()
                 process.send_signal(signal.SIGKILL)
                 process.wait(10)
                 kills.append(Kill(signalled, time.monotonic()))
+                starts = server.calls[method]
                 process = start_bot(env, tmp_path)
+            wait_started(server, webhook, starts)
             server.wait_until(lambda: settled(app, server, injected), timeout=120, what="everything delivered")
-            calls = server.calls["getUpdates"]
-            server.wait_until(lambda: server.calls["getUpdates"] > calls, timeout=60, what="the last start polling")
         finally:
             process.send_signal(signal.SIGTERM)
             try:
