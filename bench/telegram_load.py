@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from services.nlu.embedded import load_embedded  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.fake_telegram.harness import webhook_env  # noqa: E402
 
 SCRIPT = ["/start", "dong y", "chi phi cai nghien bao nhieu", "dau hieu nhan biet", "con toi nghien da", "cam on"]
 PG_ADMIN = "host=127.0.0.1 port=5432 dbname=postgres"
@@ -91,14 +91,7 @@ def main() -> int:
     if args.workers is not None:
         env["HOTLINE_TELEGRAM_WORKERS"] = str(args.workers)
     if args.webhook is not None:
-        port = free_port()
-        env.update(
-            {
-                "HOTLINE_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-                "HOTLINE_WEBHOOK_SECRET": uuid.uuid4().hex,
-                "HOTLINE_WEBHOOK_PORT": str(port),
-            }
-        )
+        env.update(webhook_env(uuid.uuid4().hex))
     bot = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run"], env=env, cwd=tempfile.mkdtemp())
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
@@ -180,12 +173,6 @@ def main() -> int:
         server.stop()
         drop()
     return 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def database(choice: str) -> tuple[str, callable]:  # type: ignore[valid-type]

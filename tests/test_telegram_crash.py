@@ -16,7 +16,6 @@ import os
 import pickle
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +33,7 @@ from services.types import Inbound, MessageKind, Outbound
 from storage.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from tests.conftest import TEST_KEY, AppFactory
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.fake_telegram.harness import FAST, fast_server
+from tests.fake_telegram.harness import FAST, fast_server, webhook_env
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = [8000 + i for i in range(10)]
@@ -81,12 +80,7 @@ def bot_env(server: FakeTelegram, database_url: str, data_dir: Path, *, webhook:
     env.update({f"HOTLINE_{k.upper()}": str(v) for k, v in FAST.items()})
     env["HOTLINE_TELEGRAM_REQUEST_TIMEOUT"] = "2"
     if webhook:  # the same address at every start, as behind a real proxy
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env["HOTLINE_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram"
-        env["HOTLINE_WEBHOOK_SECRET"] = "crash-test-secret"
-        env["HOTLINE_WEBHOOK_PORT"] = str(port)
+        env.update(webhook_env("crash-test-secret"))
     return env
 
 

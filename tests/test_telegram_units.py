@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from services.clock import SystemClock
 from services.types import Button, MessageKind
 from storage.models import InboxMessage
 from tests.conftest import AppFactory
-from tests.fake_telegram.harness import RunningBot, channel_settings, fast_server
+from tests.fake_telegram.harness import RunningBot, channel_settings, fast_server, free_port
 from tests.fake_telegram.html_check import parse_html
 from tests.fake_telegram.server import FakeTelegram
 
@@ -162,16 +161,10 @@ def test_update_mapping() -> None:
     assert chatter is None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _webhook_bot(make_app: AppFactory) -> Iterator[tuple[FakeTelegram, App, str]]:
     """The bot running in webhook mode against the fake server, its webhook set."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/tg-hook"
     settings = channel_settings(webhook_url=url, webhook_secret="s3cret-value", webhook_port=port)
     with fast_server() as server:

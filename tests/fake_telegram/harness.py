@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from typing import Any
 
@@ -30,6 +31,23 @@ def fast_server(**overrides: Any) -> FakeTelegram:
     values: dict[str, Any] = {"chat_limit": 1, "chat_period": 0.05, "global_limit": 100, "global_period": 1.0}
     values.update(overrides)
     return FakeTelegram(**values)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a webhook the bot is to serve)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_env(secret: str) -> dict[str, str]:
+    """`hotline run`'s environment for webhook mode on a free loopback port (the same at every restart)."""
+    port = free_port()
+    return {
+        "HOTLINE_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "HOTLINE_WEBHOOK_SECRET": secret,
+        "HOTLINE_WEBHOOK_PORT": str(port),
+    }
 
 
 def channel_settings(**overrides: Any) -> TelegramSettings:
