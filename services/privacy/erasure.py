@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import ColumnElement, delete, or_, update
+from sqlalchemy.orm import Session
 
 from storage.models import (
     AuditLog,
@@ -21,11 +22,14 @@ Eraser = Callable[[UnitOfWork, int, datetime], None]
 ERASED = ""
 
 
+def erase_inbox_texts(session: Session, where: ColumnElement[bool], now: datetime) -> None:
+    """The inbox messages matching `where` lose their text and payload; the rows stay, as counts."""
+    session.execute(update(InboxMessage).where(where).values(text=ERASED, payload=None, erased_at=now))
+
+
 def _erase_core(uow: UnitOfWork, person_id: int, now: datetime) -> None:
     s = uow.session
-    s.execute(
-        update(InboxMessage).where(InboxMessage.person_id == person_id).values(text=ERASED, payload=None, erased_at=now)
-    )
+    erase_inbox_texts(s, InboxMessage.person_id == person_id, now)
     # Messages to them, and their own words or media relayed to someone else (their counsellor), sent or not.
     s.execute(
         delete(OutboxMessage).where(

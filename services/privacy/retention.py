@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, select
 
 from services.context import FeatureContext
-from services.privacy.erasure import ERASED
+from services.privacy.erasure import erase_inbox_texts
 from storage.models import InboxMessage, InboxStatus, OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
 
@@ -45,10 +45,7 @@ def purge_old_messages(
     )
 
     def erase(uow: UnitOfWork, ids: list[int]) -> None:
-        uow.session.execute(
-            update(InboxMessage).where(InboxMessage.id.in_(ids)).values(text=ERASED, payload=None, erased_at=now),
-            execution_options={"synchronize_session": False},
-        )
+        erase_inbox_texts(uow.session, InboxMessage.id.in_(ids), now)
 
     def remove(uow: UnitOfWork, ids: list[int]) -> None:
         uow.session.execute(
@@ -82,13 +79,14 @@ def _in_batches(
 
 
 def install(ctx: FeatureContext) -> None:
-    last_run: list[datetime] = []
+    last_run: datetime | None = None
 
     def tick(now: datetime) -> None:
-        if last_run and now - last_run[0] < INTERVAL:
+        nonlocal last_run
+        if last_run is not None and now - last_run < INTERVAL:
             return
         purged = purge_old_messages(ctx.uow_factory, now, ctx.settings.retention_days)
-        last_run[:] = [now]
+        last_run = now
         if purged.inbox_texts_erased or purged.replies_deleted:
             log.info(
                 "old messages purged",
